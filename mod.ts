@@ -1,0 +1,11 @@
+/**
+ * lifecycle: the whole machine-learning lifecycle in TypeScript on Deno.
+ *
+ * Compose an experiment config the way Hydra does, train ONNX models with
+ * generated training graphs, optimize, archive, serve and label. Each area's
+ * `mod.ts` is re-exported here.
+ *
+ * @module
+ */
+
+export * from "./lib/config/mod.ts";
