@@ -68,6 +68,7 @@ const FLOAT_ATTRS = new Set([
 /** Attribute names that hold ints even if they sound like floats for some ops. */
 const INT_ONLY: Record<string, Set<string>> = {
   LRN: new Set(["size"]),
+  Dropout: new Set(["seed"]),
 };
 
 /**

@@ -127,3 +127,4 @@ export {
   inferShapes,
   type TypeInfo,
 } from "./shape_inference.ts";
+export * as ops from "./ops.ts";
