@@ -92,7 +92,7 @@ function graphFromProto(gp: GraphProto, ctx: TensorReadContext): Graph {
     initializers,
     valueInfo: new Map(gp.valueInfo.map((v) => [v.name, infoFromProto(v)])),
   });
-  for (const np of gp.node) graph.addNode(nodeFromProto(np, ctx));
+  for (const np of gp.node) graph.addNode(nodeFromProto(np, ctx), { unchecked: true });
   graph.sparseInitializers = gp.sparseInitializer;
   graph.quantizationAnnotation = gp.quantizationAnnotation;
   graph.metadataProps = gp.metadataProps;

@@ -75,16 +75,18 @@ export class Graph implements NodeOwner {
    * Adds a node (or makes one from `init`) at the end, or before `options.before`.
    *
    * @param node A node that belongs to no graph, or what to make one from.
-   * @param options `before`: insert before this node of the graph.
+   * @param options `before`: insert before this node of the graph; `unchecked`:
+   *   allow an output another node already produces (files are loaded as they
+   *   are, for `validateModel` to report).
    * @returns The added node.
    * @throws {RangeError} When the node already belongs to a graph, or an output is already produced.
    */
-  addNode(node: Node | NodeInit, options: { before?: Node } = {}): Node {
+  addNode(node: Node | NodeInit, options: { before?: Node; unchecked?: boolean } = {}): Node {
     const n = node instanceof Node ? node : new Node(node);
     if (n[OWNER] !== undefined) {
       throw new RangeError(`Cannot add node ${n.label}: it already belongs to a graph`);
     }
-    for (const o of n.outputs) {
+    for (const o of options.unchecked ? [] : n.outputs) {
       const other = o === "" ? undefined : this.producer(o);
       if (other) {
         throw new RangeError(
@@ -309,8 +311,8 @@ export class Graph implements NodeOwner {
       outputs: this.outputs.map((v) => cloneInfo(v)),
       initializers: new Map(this.initializers),
       valueInfo: new Map([...this.valueInfo].map(([k, v]) => [k, cloneInfo(v)])),
-      nodes: this.#nodes.map((n) => n.clone()),
     });
+    for (const n of this.#nodes) g.addNode(n.clone(), { unchecked: true });
     g.sparseInitializers = [...this.sparseInitializers];
     g.quantizationAnnotation = [...this.quantizationAnnotation];
     g.metadataProps = [...this.metadataProps];
@@ -349,8 +351,9 @@ export class Graph implements NodeOwner {
     const reads = [...node.inputs.filter((i) => i !== ""), ...implicitInputs(node)];
     for (const o of node.outputs) {
       if (o === "") continue;
-      if (sign > 0) producers.set(o, node);
-      else if (producers.get(o) === node) producers.delete(o);
+      if (sign > 0) {
+        if (!producers.has(o)) producers.set(o, node);
+      } else if (producers.get(o) === node) producers.delete(o);
     }
     for (const i of reads) {
       if (sign > 0) pushTo(consumers, i, node);

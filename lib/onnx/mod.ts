@@ -128,3 +128,10 @@ export {
   type TypeInfo,
 } from "./shape_inference.ts";
 export * as ops from "./ops.ts";
+export {
+  assertValidModel,
+  ModelValidationError,
+  validateModel,
+  type ValidationProblem,
+} from "./validate.ts";
+export { cudaAvailable, type Feeds, Session, type SessionOptions } from "./session.ts";
