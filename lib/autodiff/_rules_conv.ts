@@ -1,0 +1,257 @@
+// Gradient rules of convolution and pooling.
+
+import { type Tensor, tensor, type Value } from "../onnx/mod.ts";
+import { type GradContext, type GradRule, range } from "./grad_context.ts";
+
+/** Static geometry of a convolution or pooling window over the spatial axes. */
+interface Window {
+  spatial: number[];
+  kernel: number[];
+  strides: number[];
+  dilations: number[];
+  /** Begins then ends, explicit (auto_pad resolved). */
+  pads: number[];
+  out: number[];
+}
+
+function windowOf(c: GradContext, x: Value, kernel: number[]): Window {
+  const dims = c.staticDims(x)?.slice(2) ??
+    x.dims?.slice(2).map((d) => (typeof d === "number" ? d : NaN));
+  if (!dims || dims.some((d) => Number.isNaN(d))) {
+    c.fail(`the spatial dims of "${x.name}" must be static, got [${x.dims?.join(", ") ?? "?"}]`);
+  }
+  const r = dims.length;
+  const strides = c.node.getInts("strides", new Array(r).fill(1));
+  const dilations = c.node.getInts("dilations", new Array(r).fill(1));
+  const autoPad = c.node.getString("auto_pad", "NOTSET");
+  let pads = c.node.getInts("pads", new Array(2 * r).fill(0));
+  if (autoPad === "VALID") pads = new Array(2 * r).fill(0);
+  if (autoPad === "SAME_UPPER" || autoPad === "SAME_LOWER") {
+    pads = new Array(2 * r).fill(0);
+    for (let i = 0; i < r; i++) {
+      const out = Math.ceil(dims[i]! / strides[i]!);
+      const total = Math.max(
+        (out - 1) * strides[i]! + (kernel[i]! - 1) * dilations[i]! + 1 - dims[i]!,
+        0,
+      );
+      const small = Math.floor(total / 2);
+      pads[i] = autoPad === "SAME_UPPER" ? small : total - small;
+      pads[i + r] = total - pads[i]!;
+    }
+  }
+  const ceil = c.node.getInt("ceil_mode", 0) === 1;
+  const out = dims.map((s, i) => {
+    const span = s + pads[i]! + pads[i + r]! - ((kernel[i]! - 1) * dilations[i]! + 1);
+    return (ceil ? Math.ceil(span / strides[i]!) : Math.floor(span / strides[i]!)) + 1;
+  });
+  return { spatial: dims, kernel, strides, dilations, pads, out };
+}
+
+function product(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Conv: `dX = ConvTranspose(dY, W)` with the same window and an
+ * output_padding that restores X's spatial dims; `dW` from the unfolded input
+ * (a Conv with one-hot kernels turns X into its patches, `[N·C, k, …out]`)
+ * times dY in one batched MatMul, summed over the batch; `dB = Σ dY`.
+ *
+ * NOTE: the patches route (a constant-kernel Conv plus MatMul) runs faster in
+ * onnxruntime than a Conv whose kernel is dY, which ORT cannot pre-pack.
+ */
+function conv(c: GradContext): (Value | undefined)[] {
+  const x = c.x(0);
+  const w = c.x(1);
+  const dy = c.dy0;
+  const wd = c.staticDims(w);
+  if (!wd) c.fail(`the dims of the kernel "${w.name}" must be static`);
+  const win = windowOf(c, x, wd.slice(2));
+  const group = c.node.getInt("group", 1);
+  const r = win.spatial.length;
+  const attrs = {
+    strides: win.strides,
+    dilations: win.dilations,
+    pads: win.pads,
+    kernel_shape: win.kernel,
+  };
+  let dx: Value | undefined;
+  if (c.needs(0)) {
+    const outputPadding = win.spatial.map((s, i) =>
+      s - ((win.out[i]! - 1) * win.strides[i]! - win.pads[i]! - win.pads[i + r]! +
+        win.dilations[i]! * (win.kernel[i]! - 1) + 1)
+    );
+    dx = c.op("ConvTranspose", [dy, w], {
+      ...attrs,
+      group: group === 1 ? undefined : group,
+      output_padding: outputPadding.some((p) => p !== 0) ? outputPadding : undefined,
+    });
+  }
+  let dw: Value | undefined;
+  if (c.needs(1)) dw = convKernelGrad(c, x, dy, wd, win, group);
+  const db = c.needs(2) ? c.reduce("ReduceSum", dy, [0, ...range(r, 2)], false) : undefined;
+  return [dx, dw, db];
+}
+
+function convKernelGrad(
+  c: GradContext,
+  x: Value,
+  dy: Value,
+  wd: number[],
+  win: Window,
+  group: number,
+): Value {
+  const kk = product(win.kernel);
+  const channels = wd[1]! * group;
+  const eye = new Float64Array(kk * kk);
+  for (let k = 0; k < kk; k++) eye[k * kk + k] = 1;
+  const kernel = c.g.constant(tensor(c.dtype, [kk, 1, ...win.kernel], eye) as Tensor);
+  const flat = c.op("Reshape", [x, c.ints([-1, 1, ...win.spatial])]);
+  const patches = c.op("Conv", [flat, kernel], {
+    strides: win.strides,
+    dilations: win.dilations,
+    pads: win.pads,
+    kernel_shape: win.kernel,
+  });
+  const l = product(win.out);
+  const og = wd[0]! / group;
+  const lead = group === 1 ? [-1] : [-1, group];
+  const p = c.op("Reshape", [patches, c.ints([...lead, (channels / group) * kk, l])]);
+  const d = c.op("Reshape", [dy, c.ints([...lead, og, l])]);
+  const perm = group === 1 ? [0, 2, 1] : [0, 1, 3, 2];
+  const m = c.op("MatMul", [d, c.op("Transpose", [p], { perm })]);
+  return c.op("Reshape", [c.reduce("ReduceSum", m, [0], false), c.ints(wd)]);
+}
+
+/**
+ * MaxPool. Non-overlapping windows (strides = kernel, no pads or dilations):
+ * the input is viewed as `[N, C, out₁, k₁, out₂, k₂, …]`, compared with the
+ * output, and dY goes to the maxima (split evenly on ties). Otherwise the
+ * forward node also outputs its argmax indices and dY is scatter-added there.
+ */
+function maxPool(c: GradContext): (Value | undefined)[] {
+  if (!c.needs(0)) return [];
+  const x = c.x();
+  const kernel = c.node.getInts("kernel_shape");
+  const win = windowOf(c, x, kernel);
+  const simple = win.pads.every((p) => p === 0) && win.dilations.every((d) => d === 1) &&
+    win.strides.every((s, i) => s === kernel[i]) &&
+    (c.node.getInt("ceil_mode", 0) === 0 || win.spatial.every((s, i) => s % kernel[i]! === 0));
+  return [simple ? maxPoolBlocks(c, x, win) : maxPoolScatter(c, x)];
+}
+
+function maxPoolBlocks(c: GradContext, x: Value, win: Window): Value {
+  const r = win.spatial.length;
+  const covered = win.out.map((o, i) => o * win.kernel[i]!);
+  const crop = covered.some((s, i) => s !== win.spatial[i]);
+  const xc = crop
+    ? c.op("Slice", [x, c.ints(new Array(r).fill(0)), c.ints(covered), c.ints(range(r, 2))])
+    : x;
+  const blocks = [0, 0, ...win.out.flatMap((o, i) => [o, win.kernel[i]!])];
+  const cells = [0, 0, ...win.out.flatMap((o) => [o, 1])];
+  const x6 = c.op("Reshape", [xc, c.ints(blocks)]);
+  const mask = c.op("Equal", [x6, c.op("Reshape", [c.y(), c.ints(cells)])]);
+  const ties = c.reduce(
+    "ReduceSum",
+    c.cast(mask),
+    range(r).map((i) => 3 + 2 * i),
+    true,
+  );
+  const share = c.op("Div", [c.op("Reshape", [c.dy0, c.ints(cells)]), ties]);
+  const dx = c.op("Reshape", [
+    c.op("Where", [mask, share, c.scalar(0)]),
+    c.ints([0, 0, ...covered]),
+  ]);
+  if (!crop) return dx;
+  const ends = win.spatial.map((s, i) => s - covered[i]!);
+  return c.op("Pad", [dx, c.ints([...new Array(r + 2).fill(0), 0, 0, ...ends])]);
+}
+
+function maxPoolScatter(c: GradContext, x: Value): Value {
+  if (c.opset < 16) c.fail(`overlapping or padded windows need opset 16 or newer, got ${c.opset}`);
+  if (c.node.getInt("storage_order", 0) !== 0) c.fail("storage_order 1 is not supported");
+  const indices = c.requestOutput(1, { dtype: "int64", dims: c.y().dims });
+  const n = c.staticDims(x);
+  const size = n ? c.ints([product(n)]) : c.op("Reshape", [c.op("Size", [x]), c.ints([1])]);
+  const zeros = c.op("ConstantOfShape", [size], { value: tensor(c.dtype, [1], [0]) as Tensor });
+  const flat = c.op("ScatterElements", [
+    zeros,
+    c.op("Reshape", [indices, c.ints([-1])]),
+    c.op("Reshape", [c.dy0, c.ints([-1])]),
+  ], { axis: 0, reduction: "add" });
+  return c.reshapeTo(flat, x);
+}
+
+/**
+ * AveragePool: dY divided by each window's divisor (onnxruntime's: the window
+ * clipped to the padded input with count_include_pad, to the input without),
+ * spread back over the window by a ConvTranspose with a ones kernel, then cut
+ * to the unpadded input.
+ */
+function averagePool(c: GradContext): (Value | undefined)[] {
+  if (!c.needs(0)) return [];
+  const x = c.x();
+  const kernel = c.node.getInts("kernel_shape");
+  if (c.node.getInts("dilations", []).some((d) => d !== 1)) c.fail("dilations are not supported");
+  const win = windowOf(c, x, kernel);
+  const r = kernel.length;
+  const divisors = poolDivisors(win, c.node.getInt("count_include_pad", 0) === 1);
+  const uniform = divisors.every((d) => d === divisors[0]);
+  const scale = uniform
+    ? c.scalar(1 / divisors[0]!)
+    : c.g.constant(tensor(c.dtype, [1, 1, ...win.out], divisors.map((d) => 1 / d)) as Tensor);
+  const scaled = c.op("Mul", [c.dy0, scale]);
+  const flat = c.op("Reshape", [scaled, c.ints([-1, 1, ...win.out])]);
+  const ones = c.g.constant(
+    tensor(c.dtype, [1, 1, ...kernel], new Array(product(kernel)).fill(1)) as Tensor,
+  );
+  let spread = c.op("ConvTranspose", [flat, ones], { strides: win.strides, kernel_shape: kernel });
+  const full = win.out.map((o, i) => (o - 1) * win.strides[i]! + kernel[i]!);
+  const short = full.map((f, i) => Math.max(win.pads[i]! + win.spatial[i]! - f, 0));
+  if (short.some((s) => s > 0)) {
+    spread = c.op("Pad", [spread, c.ints([...new Array(r + 2).fill(0), 0, 0, ...short])]);
+  }
+  const begins = range(r).map((i) => win.pads[i]!);
+  const cut = c.op("Slice", [
+    spread,
+    c.ints(begins),
+    c.ints(begins.map((b, i) => b + win.spatial[i]!)),
+    c.ints(range(r, 2)),
+  ]);
+  return [c.reshapeTo(cut, x)];
+}
+
+/** Divisor of each output position, row-major over the output's spatial dims. */
+function poolDivisors(win: Window, includePad: boolean): number[] {
+  const r = win.spatial.length;
+  const perAxis = win.out.map((n, i) =>
+    range(n).map((o) => {
+      const start = o * win.strides[i]! - win.pads[i]!;
+      const end = Math.min(start + win.kernel[i]!, win.spatial[i]! + win.pads[i + r]!);
+      const valid = Math.min(end, win.spatial[i]!) - Math.max(start, 0);
+      return includePad ? end - start : valid;
+    })
+  );
+  let out = [1];
+  for (const axis of perAxis) out = out.flatMap((p) => axis.map((q) => p * q));
+  return out;
+}
+
+/** GlobalAveragePool: `dX = expand(dY / (H·W…))`. */
+function globalAveragePool(c: GradContext): (Value | undefined)[] {
+  if (!c.needs(0)) return [];
+  const x = c.x();
+  const tail = x.dims?.slice(2);
+  const spatial = tail?.every((d) => typeof d === "number") ? (tail as number[]) : undefined;
+  const count = spatial
+    ? c.scalar(product(spatial))
+    : c.cast(c.op("Div", [c.op("Size", [x]), c.op("Size", [c.y()])]));
+  return [c.op("Expand", [c.op("Div", [c.dy0, count]), c.shapeOf(x)])];
+}
+
+export const CONV_GRADIENTS: Record<string, GradRule> = {
+  Conv: conv,
+  MaxPool: maxPool,
+  AveragePool: averagePool,
+  GlobalAveragePool: globalAveragePool,
+};
