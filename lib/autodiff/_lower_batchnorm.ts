@@ -43,8 +43,8 @@ function lowerOne(g: GraphBuilder, node: Node, updates: Map<string, string>): vo
       `Cannot lower ${node.label} to primitives: the rank of "${x.name}" is unknown`,
     );
   }
-  const eps = node.getFloat("epsilon", 1e-5);
-  const momentum = node.getFloat("momentum", 0.9);
+  const eps = Math.fround(node.getFloat("epsilon", 1e-5));
+  const momentum = Math.fround(node.getFloat("momentum", 0.9));
   const outs = [...node.outputs];
   g.graph.removeNode(node);
   const axes = [0, ...range(x.dims.length - 2, 2)];

@@ -42,7 +42,10 @@ function windowOf(c: GradContext, x: Value, kernel: number[]): Window {
   const ceil = c.node.getInt("ceil_mode", 0) === 1;
   const out = dims.map((s, i) => {
     const span = s + pads[i]! + pads[i + r]! - ((kernel[i]! - 1) * dilations[i]! + 1);
-    return (ceil ? Math.ceil(span / strides[i]!) : Math.floor(span / strides[i]!)) + 1;
+    if (!ceil) return Math.floor(span / strides[i]!) + 1;
+    const n = Math.ceil(span / strides[i]!) + 1;
+    // NOTE: as onnxruntime, a last window starting in the end padding is dropped
+    return (n - 1) * strides[i]! >= s + pads[i]! ? n - 1 : n;
   });
   return { spatial: dims, kernel, strides, dilations, pads, out };
 }

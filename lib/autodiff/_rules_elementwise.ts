@@ -58,7 +58,7 @@ export const ELEMENTWISE_GRADIENTS: Record<string, GradRule> = {
     const slope = c.op("Where", [
       c.op("Greater", [c.x(), c.scalar(0)]),
       c.scalar(1),
-      c.scalar(c.node.getFloat("alpha", 0.01)),
+      c.scalar(c.attrFloat("alpha", 0.01)),
     ]);
     return c.op("Mul", [dy, slope]);
   }),
@@ -101,7 +101,7 @@ export const ELEMENTWISE_GRADIENTS: Record<string, GradRule> = {
   Softplus: unary((c, dy) => c.op("Mul", [dy, c.op("Sigmoid", [c.x()])])),
   // x > 0: 1, else y + alpha
   Elu: unary((c, dy) => {
-    const alpha = c.node.getFloat("alpha", 1);
+    const alpha = c.attrFloat("alpha", 1);
     const slope = c.op("Where", [
       c.op("Greater", [c.x(), c.scalar(0)]),
       c.scalar(1),
@@ -111,10 +111,10 @@ export const ELEMENTWISE_GRADIENTS: Record<string, GradRule> = {
   }),
   // y = clip(αx + β, 0, 1): α where 0 < αx + β < 1
   HardSigmoid: unary((c, dy) => {
-    const alpha = c.node.getFloat("alpha", 0.2);
+    const alpha = c.attrFloat("alpha", 0.2);
     const t = c.op("Add", [
       c.op("Mul", [c.x(), c.scalar(alpha)]),
-      c.scalar(c.node.getFloat("beta", 0.5)),
+      c.scalar(c.attrFloat("beta", 0.5)),
     ]);
     const inside = c.op("And", [c.op("Greater", [t, c.scalar(0)]), c.op("Less", [t, c.scalar(1)])]);
     return gate(c, inside, c.op("Mul", [dy, c.scalar(alpha)]));

@@ -63,8 +63,8 @@ function matmul(c: GradContext): (Value | undefined)[] {
  * Each case is one Gemm with the transposes folded into its flags.
  */
 function gemm(c: GradContext): (Value | undefined)[] {
-  const alpha = c.node.getFloat("alpha", 1);
-  const beta = c.node.getFloat("beta", 1);
+  const alpha = c.attrFloat("alpha", 1);
+  const beta = c.attrFloat("beta", 1);
   const ta = c.node.getInt("transA", 0) === 1;
   const tb = c.node.getInt("transB", 0) === 1;
   const a = c.x(0);

@@ -16,7 +16,7 @@ function batchNorm(c: GradContext): (Value | undefined)[] {
   const x = c.x(0);
   const r = c.rank(x);
   const dy = c.dy0;
-  const eps = c.node.getFloat("epsilon", 1e-5);
+  const eps = c.attrFloat("epsilon", 1e-5);
   const axes = [0, ...range(r - 2, 2)];
   const perChannel = (v: Value) => (r > 2 ? c.unsqueeze(v, range(r - 2, 1)) : v);
   const inv = c.op("Reciprocal", [c.op("Sqrt", [c.op("Add", [c.x(4), c.scalar(eps)])])]);
@@ -55,7 +55,7 @@ function layerNorm(c: GradContext): (Value | undefined)[] {
   const r = c.rank(x);
   const axis = normAxis(c.node.getInt("axis", -1), r);
   const axes = range(r - axis, axis);
-  const eps = c.node.getFloat("epsilon", 1e-5);
+  const eps = c.attrFloat("epsilon", 1e-5);
   const dy = c.dy0;
   const { mean, inv } = layerNormStats(c, x, axes, eps);
   const xhat = c.op("Mul", [c.op("Sub", [x, mean]), inv]);

@@ -123,6 +123,14 @@ export class GradContext {
     return this.g.op(opType, inputs, attrs);
   }
 
+  /**
+   * A float attribute of the node as the forward op uses it: rounded to 32
+   * bits, as ONNX stores float attributes.
+   */
+  attrFloat(name: string, fallback: number): number {
+    return Math.fround(this.node.getFloat(name, fallback));
+  }
+
   /** Known integer elements of input `i` (a constant or a tracked shape value). */
   constInts(i: number): number[] | undefined {
     if (!this.has(i)) return undefined;
