@@ -55,7 +55,11 @@ export function modelFromProto(mp: ModelProto, ctx: TensorReadContext): Model {
 }
 
 /** Writes the IR back as a ModelProto (nodes in topological order). */
-export function modelToProto(model: Model, external?: ExternalWriter): ModelProto {
+export function modelToProto(
+  model: Model,
+  external?: ExternalWriter,
+  options: { initializers?: boolean } = {},
+): ModelProto {
   return create(ModelProtoSchema, {
     irVersion: BigInt(model.irVersion),
     opsetImport: [...model.opsetImports].map(([domain, version]) =>
@@ -66,7 +70,7 @@ export function modelToProto(model: Model, external?: ExternalWriter): ModelProt
     domain: model.domain,
     modelVersion: BigInt(model.modelVersion),
     docString: model.docString,
-    graph: graphToProto(model.graph, external),
+    graph: graphToProto(model.graph, external, options.initializers ?? true),
     metadataProps: Object.entries(model.metadata).map(([key, value]) =>
       create(StringStringEntryProtoSchema, { key, value })
     ),
@@ -99,13 +103,19 @@ function graphFromProto(gp: GraphProto, ctx: TensorReadContext): Graph {
   return graph;
 }
 
-function graphToProto(graph: Graph, external?: ExternalWriter): GraphProto {
+function graphToProto(
+  graph: Graph,
+  external: ExternalWriter | undefined,
+  withInitializers: boolean,
+): GraphProto {
   const io = new Set([...graph.inputs, ...graph.outputs].map((v) => v.name));
   return create(GraphProtoSchema, {
     name: graph.name,
     docString: graph.docString,
     node: graph.topologicalOrder().map((n) => nodeToProto(n, external)),
-    initializer: [...graph.initializers].map(([name, t]) => tensorToProto(name, t, external)),
+    initializer: withInitializers
+      ? [...graph.initializers].map(([name, t]) => tensorToProto(name, t, external))
+      : [],
     input: graph.inputs.map(infoToProto),
     output: graph.outputs.map(infoToProto),
     valueInfo: [...graph.valueInfo.values()].filter((v) => !io.has(v.name)).map(infoToProto),
