@@ -364,6 +364,19 @@ function pad(ctx: RuleContext): TypeInfo[] {
   return [{ dtype: x.dtype, dims: out }];
 }
 
+function oneHot(ctx: RuleContext): TypeInfo[] {
+  const idx = ctx.in(0).dims;
+  const depth = ctx.in(1).value?.[0] ?? null;
+  const dtype = ctx.in(2).dtype;
+  if (!idx) return [{ dtype }];
+  const axis = ctx.node.getInt("axis", -1);
+  const a = axis < 0 ? axis + idx.length + 1 : axis;
+  if (a < 0 || a > idx.length) ctx.fail(`axis ${axis} is out of range for ${ctx.describe(0)}`);
+  const dims = [...idx];
+  dims.splice(a, 0, typeof depth === "number" ? Math.trunc(depth) : depth);
+  return [{ dtype, dims }];
+}
+
 /** Rules of this family. */
 export const SHAPE_RULES: Record<string, ShapeRule> = {
   Shape: shape,
@@ -384,6 +397,7 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   Constant: constant,
   Range: range,
   Pad: pad,
+  OneHot: oneHot,
   NonZero: (ctx) => [{ dtype: "int64", dims: [ctx.in(0).dims?.length ?? null, null] }],
   EyeLike: (
     ctx,

@@ -256,11 +256,17 @@ export class Graph implements NodeOwner {
    *
    * @param oldName The value to stop using.
    * @param newName The value to use.
-   * @param options `outputs`: rename matching graph outputs too.
+   * @param options `outputs`: rename matching graph outputs too; `except`:
+   *   nodes to leave alone (typically the new node that reads `oldName`).
    * @returns The number of nodes changed.
    */
-  replaceAllUses(oldName: string, newName: string, options: { outputs?: boolean } = {}): number {
-    const users = this.consumers(oldName);
+  replaceAllUses(
+    oldName: string,
+    newName: string,
+    options: { outputs?: boolean; except?: Iterable<Node> } = {},
+  ): number {
+    const skip = new Set(options.except ?? []);
+    const users = this.consumers(oldName).filter((n) => !skip.has(n));
     for (const n of users) {
       if (n.inputs.includes(oldName)) {
         n.setInputs(n.inputs.map((i) => (i === oldName ? newName : i)));
