@@ -279,6 +279,7 @@ export class GraphBuilder {
    */
   output(value: Value | string, name?: string): Value {
     let v = typeof value === "string" ? this.value(value) : value;
+    if ((name === undefined || name === v.name) && this.graph.isOutput(v.name)) return v;
     if (name !== undefined && name !== v.name) {
       const producer = this.graph.producer(v.name);
       if (this.graph.hasName(name)) {
