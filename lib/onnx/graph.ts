@@ -268,6 +268,40 @@ export class Graph implements NodeOwner {
     return users.length;
   }
 
+  /**
+   * Removes nodes whose outputs no graph output needs, then initializers and
+   * value infos nothing uses (initializers listed as graph inputs stay).
+   *
+   * @returns How many nodes and initializers were removed.
+   */
+  removeUnused(): { nodes: number; initializers: number } {
+    const { producers } = this.#maps();
+    const keep = new Set<Node>();
+    const used = new Set<string>();
+    const stack = this.outputs.map((o) => o.name);
+    while (stack.length > 0) {
+      const name = stack.pop()!;
+      if (used.has(name)) continue;
+      used.add(name);
+      const p = producers.get(name);
+      if (p && !keep.has(p)) {
+        keep.add(p);
+        for (const i of [...p.inputs, ...implicitInputs(p)]) if (i !== "") stack.push(i);
+      }
+    }
+    const dead = this.#nodes.filter((n) => !keep.has(n));
+    this.removeNodes(dead);
+    let initializers = 0;
+    for (const name of [...this.initializers.keys()]) {
+      if (!used.has(name) && !this.isInput(name)) {
+        this.initializers.delete(name);
+        initializers++;
+      }
+    }
+    for (const name of [...this.valueInfo.keys()]) if (!used.has(name)) this.valueInfo.delete(name);
+    return { nodes: dead.length, initializers };
+  }
+
   /** Adds a graph input. */
   addInput(info: ValueInfo): void {
     this.inputs.push(info);
