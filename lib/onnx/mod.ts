@@ -20,9 +20,10 @@
  * graph, functions, … }`. `Graph { nodes, inputs, outputs, initializers:
  * Map<name, Tensor>, valueInfo: Map<name, ValueInfo> }` with `producer(v)`,
  * `consumers(v)`, `topologicalOrder()`, `sortNodes()`, `uniqueName(prefix)`,
- * `addNode`, `removeNode(s)`, `replaceAllUses(old, new, { except })`, `isInitializer`,
- * `typeOf(v)`, `feedInputs()`, `removeUnused()`, `clone()`. Producer/consumer maps are built on
- * first use and kept in sync by the graph's methods and the node setters
+ * `addNode`, `removeNode(s)`, `replaceAllUses(old, new, { except })`,
+ * `isInitializer`, `typeOf(v)`, `feedInputs()`, `removeUnused()`, `clone()`.
+ * Producer/consumer maps are built on first use and kept in sync by the
+ * graph's methods and the node setters
  * (`node.setInput(i, v)`, `node.inputs = [...]`); `graph.nodes` and
  * `node.inputs` are read-only arrays. `Node { name, opType, domain, inputs
  * ("" = absent), outputs, attrs }` with `getInt(name, fallback)`, `getInts`,
