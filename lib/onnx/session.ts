@@ -73,6 +73,7 @@ export class Session {
   readonly executionProviders: string[];
   readonly #ort: ort.InferenceSession;
   readonly #profilePrefix?: string;
+  readonly #inputNames: Set<string>;
   #released = false;
 
   private constructor(session: ort.InferenceSession, providers: string[], profilePrefix?: string) {
@@ -83,6 +84,7 @@ export class Session {
     this.outputs = session.outputNames.map((name, i) =>
       metadataInfo(name, session.outputMetadata[i])
     );
+    this.#inputNames = new Set(session.inputNames);
   }
 
   /**
@@ -206,9 +208,8 @@ export class Session {
    * @throws {TypeError} For names and dtypes; {RangeError} for dims.
    */
   checkFeeds(feeds: Feeds): Record<string, ort.Tensor> {
-    const byName = new Map(this.inputs.map((i) => [i.name, i]));
-    for (const name of Object.keys(feeds)) {
-      if (!byName.has(name)) {
+    for (const name in feeds) {
+      if (!this.#inputNames.has(name)) {
         throw new TypeError(
           `Unknown input "${name}": expected one of ${
             this.inputs.map((i) => `"${i.name}"`).join(", ")
