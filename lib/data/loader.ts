@@ -1,0 +1,292 @@
+import { type BadSample, type BatchContext, type BatchResult, makeBatch } from "./_batch.ts";
+import { DataError, type Dataset, type SampleSource } from "./dataset.ts";
+import { Rng } from "./rng.ts";
+import { compileTransforms, Pipeline } from "./transforms.ts";
+import { WorkerPool } from "./_worker_pool.ts";
+
+/** Options of {@linkcode DataLoader.create}. */
+export interface LoaderOptions {
+  /** Samples per batch. */
+  batchSize: number;
+  /** Reshuffle every epoch from (seed, epoch) (default false). */
+  shuffle?: boolean;
+  /** Leave out a last batch smaller than `batchSize` (default false). */
+  dropLast?: boolean;
+  /** Seed of shuffling and augmentation (default 0). */
+  seed?: number;
+  /** Transform specs (YAML list) or a compiled pipeline (default none). */
+  transforms?: readonly unknown[] | Pipeline;
+  /** Worker count; 0 builds batches on the main thread (default 1). Unused when batches are slices. */
+  workers?: number;
+  /** Batches requested ahead of the consumer (default 2 × workers + 1). */
+  prefetch?: number;
+  /** Fraction of unreadable images tolerated before failing (default 0). */
+  maxBadFraction?: number;
+  /** Receives one line per newly found unreadable image. */
+  onWarning?: (message: string) => void;
+}
+
+/** One batch: `x` is [B, C, H, W] float32, `y` the B class indices. */
+export interface Batch {
+  readonly x: Float32Array;
+  readonly dims: readonly [number, number, number, number];
+  readonly y: BigInt64Array;
+  /** Sample indices of the rows, into the data set. */
+  readonly indices: Int32Array;
+  readonly epoch: number;
+  /** Position of the batch in its epoch. */
+  readonly index: number;
+}
+
+/** How batches are built: gathered from pre-transformed memory, in workers, or inline. */
+export type LoaderMode = "slices" | "workers" | "inline";
+
+/** Domain tag of the per-epoch shuffle stream. */
+const SHUFFLE_STREAM = 2;
+
+interface Executor {
+  run(epoch: number, indices: Int32Array): Promise<BatchResult>;
+  close(): void;
+}
+
+function check(ok: boolean, key: string, expected: string, got: unknown): void {
+  if (!ok) {
+    throw new RangeError(
+      `Invalid loader option "${key}": expected ${expected}, got ${JSON.stringify(got)}`,
+    );
+  }
+}
+
+/** Pre-transforms every sample of a tensor-only data set once; batches are then row gathers. */
+function sliceExecutor(ds: Dataset, pipeline: Pipeline): Executor {
+  const out = ds.sources.map((s) =>
+    pipeline.outputDims((s as Extract<SampleSource, { kind: "tensor" }>).dims)
+  );
+  const dims = out[0]!;
+  for (const [i, d] of out.entries()) {
+    if (d.join() !== dims.join()) {
+      throw new DataError(
+        `Cannot batch "${ds.sources[i]!.name}": its size after transforms is ${d.join("x")}, ` +
+          `"${ds.sources[0]!.name}" has ${dims.join("x")}: add a resize or center_crop transform`,
+      );
+    }
+  }
+  const size = dims[0] * dims[1] * dims[2];
+  const ctx: BatchContext = { ...ds, pipeline, seed: 0 };
+  const rows = Int32Array.from({ length: ds.length }, (_, i) => i);
+  // One batch of every row: the transformed data set, gathered from afterwards.
+  const ready = makeBatch(ctx, 0, rows);
+  return {
+    async run(_epoch, indices) {
+      const all = (await ready).x;
+      const x = new Float32Array(indices.length * size);
+      for (let k = 0; k < indices.length; k++) {
+        const s = indices[k]! * size;
+        x.set(all.subarray(s, s + size), k * size);
+      }
+      return {
+        x,
+        dims: [indices.length, dims[0], dims[1], dims[2]],
+        kept: indices.slice(),
+        bad: [],
+      };
+    },
+    close() {},
+  };
+}
+
+function sharedSources(sources: readonly SampleSource[]): SampleSource[] {
+  return sources.map((s) => {
+    if (s.kind !== "tensor" || s.pixels.buffer instanceof SharedArrayBuffer) return s;
+    const pixels = new Float32Array(new SharedArrayBuffer(s.pixels.byteLength));
+    pixels.set(s.pixels);
+    return { ...s, pixels };
+  });
+}
+
+/**
+ * Batches a data set: seeded shuffling per epoch, `drop_last` or a smaller last batch,
+ * transforms applied off the main thread with batches prefetched ahead of the consumer.
+ * Close it (`await loader.close()` or `await using`) to stop its workers.
+ */
+export class DataLoader implements AsyncDisposable {
+  /** The data set batched. */
+  readonly dataset: Dataset;
+  /** How batches are built. */
+  readonly mode: LoaderMode;
+  readonly #options: Required<Omit<LoaderOptions, "transforms" | "onWarning">>;
+  readonly #onWarning?: (message: string) => void;
+  readonly #exec: Executor;
+  readonly #bad = new Map<number, BadSample>();
+
+  private constructor(ds: Dataset, mode: LoaderMode, exec: Executor, options: LoaderOptions) {
+    this.dataset = ds;
+    this.mode = mode;
+    this.#exec = exec;
+    this.#onWarning = options.onWarning;
+    const workers = options.workers ?? 1;
+    this.#options = {
+      batchSize: options.batchSize,
+      shuffle: options.shuffle ?? false,
+      dropLast: options.dropLast ?? false,
+      seed: options.seed ?? 0,
+      workers,
+      prefetch: options.prefetch ?? 2 * Math.max(workers, 1) + 1,
+      maxBadFraction: options.maxBadFraction ?? 0,
+    };
+  }
+
+  /**
+   * Makes a loader over `ds`.
+   *
+   * @param ds the data set
+   * @param options batching, shuffling, transforms, workers
+   * @returns the loader; close it when done
+   * @throws {RangeError} on an invalid option
+   * @throws {TypeError} on an invalid transform spec
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DataLoader, loadMnist } from "./mod.ts";
+   * await using loader = await DataLoader.create(await loadMnist(), { batchSize: 4096 });
+   * const sizes = [];
+   * for await (const b of loader.epoch(0)) sizes.push(b.dims[0]);
+   * assert.deepEqual(sizes, [4096, 4096, 1808]);
+   * ```
+   */
+  static create(ds: Dataset, options: LoaderOptions): Promise<DataLoader> {
+    const { batchSize, workers = 1, prefetch, maxBadFraction = 0, seed = 0 } = options;
+    check(
+      Number.isInteger(batchSize) && batchSize > 0,
+      "batch_size",
+      "a positive integer",
+      batchSize,
+    );
+    check(Number.isInteger(workers) && workers >= 0, "workers", "a non-negative integer", workers);
+    check(
+      prefetch === undefined || (Number.isInteger(prefetch) && prefetch > 0),
+      "prefetch",
+      "a positive integer",
+      prefetch,
+    );
+    check(
+      maxBadFraction >= 0 && maxBadFraction <= 1,
+      "max_bad_fraction",
+      "a number in [0, 1]",
+      maxBadFraction,
+    );
+    check(Number.isSafeInteger(seed), "seed", "an integer", seed);
+    const t = options.transforms ?? [];
+    const pipeline = t instanceof Pipeline ? t : compileTransforms(t);
+    const tensorOnly = ds.sources.every((s) => s.kind === "tensor");
+    let mode: LoaderMode;
+    let exec: Executor;
+    if (tensorOnly && !pipeline.random) {
+      mode = "slices";
+      exec = sliceExecutor(ds, pipeline);
+    } else if (workers > 0) {
+      mode = "workers";
+      const { source, item } = ds;
+      exec = new WorkerPool(workers, {
+        type: "init",
+        sources: sharedSources(ds.sources),
+        source,
+        item,
+        specs: pipeline.specs,
+        seed,
+      });
+    } else {
+      mode = "inline";
+      const ctx: BatchContext = { ...ds, pipeline, seed };
+      exec = { run: (epoch, indices) => makeBatch(ctx, epoch, indices), close() {} };
+    }
+    return Promise.resolve(new DataLoader(ds, mode, exec, options));
+  }
+
+  /** Batches per epoch. */
+  get batchesPerEpoch(): number {
+    const { batchSize, dropLast } = this.#options;
+    const n = this.dataset.length;
+    return dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
+  }
+
+  /** Unreadable images found so far, by sample index order. */
+  get badSamples(): BadSample[] {
+    return [...this.#bad.values()].sort((a, b) => a.index - b.index);
+  }
+
+  /** The sample indices of each batch of `epoch`, before unreadable images are left out. */
+  plan(epoch: number): Int32Array[] {
+    const { shuffle, seed, batchSize } = this.#options;
+    const n = this.dataset.length;
+    const order = shuffle
+      ? Rng.derive(seed, SHUFFLE_STREAM, epoch).permutation(n)
+      : Int32Array.from({ length: n }, (_, i) => i);
+    const batches: Int32Array[] = [];
+    for (let b = 0; b < this.batchesPerEpoch; b++) {
+      batches.push(order.slice(b * batchSize, (b + 1) * batchSize));
+    }
+    return batches;
+  }
+
+  /**
+   * The batches of `epoch` in order, `prefetch` of them requested ahead. Start at
+   * `fromBatch` to resume inside an epoch; batches left entirely unreadable are skipped.
+   *
+   * @throws {DataError} when more than `maxBadFraction` of the images are unreadable,
+   *   or two samples differ in size after the transforms
+   */
+  async *epoch(epoch: number, options: { fromBatch?: number } = {}): AsyncGenerator<Batch> {
+    const plan = this.plan(epoch);
+    const { prefetch } = this.#options;
+    const pending = new Map<number, Promise<BatchResult>>();
+    let next = options.fromBatch ?? 0;
+    try {
+      for (let b = next; b < plan.length; b++) {
+        for (; next < plan.length && next < b + prefetch; next++) {
+          pending.set(next, this.#exec.run(epoch, plan[next]!));
+        }
+        const r = await pending.get(b)!;
+        pending.delete(b);
+        this.#noteBad(r.bad);
+        if (r.kept.length === 0) continue;
+        const y = new BigInt64Array(r.kept.length);
+        for (let k = 0; k < y.length; k++) y[k] = BigInt(this.dataset.labels[r.kept[k]!]!);
+        yield { x: r.x, dims: r.dims, y, indices: r.kept, epoch, index: b };
+      }
+    } finally {
+      for (const p of pending.values()) p.catch(() => {});
+    }
+  }
+
+  #noteBad(bad: BadSample[]): void {
+    for (const s of bad) {
+      if (this.#bad.has(s.index)) continue;
+      this.#bad.set(s.index, s);
+      this.#onWarning?.(`Skipping unreadable image "${s.path}": ${s.reason}`);
+    }
+    const n = this.dataset.length;
+    const limit = this.#options.maxBadFraction;
+    if (bad.length > 0 && this.#bad.size > limit * n) {
+      const last = bad[bad.length - 1]!;
+      const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+      throw new DataError(
+        `Too many unreadable images in "${this.dataset.name}": ${this.#bad.size} of ${n} ` +
+          `(${pct(this.#bad.size / n)} > max_bad_fraction ${pct(limit)}), ` +
+          `last "${last.path}": ${last.reason}`,
+        { path: last.path },
+      );
+    }
+  }
+
+  /** Stops the workers; batches still being built are dropped. */
+  close(): Promise<void> {
+    this.#exec.close();
+    return Promise.resolve();
+  }
+
+  /** Same as {@linkcode DataLoader.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
