@@ -37,18 +37,17 @@ export function hwcToChw(
   const plane = height * width;
   const outChannels = mode === "L" ? 1 : 3;
   const out = new Float32Array(outChannels * plane);
-  const inv = 1 / 255;
   for (let i = 0; i < plane; i++) {
     const p = i * channels;
     const r = data[p]!;
     const g = channels >= 3 ? data[p + 1]! : r;
     const b = channels >= 3 ? data[p + 2]! : r;
     if (mode === "L") {
-      out[i] = (channels >= 3 ? (r * 19595 + g * 38470 + b * 7471 + 0x8000) >>> 16 : r) * inv;
+      out[i] = (channels >= 3 ? (r * 19595 + g * 38470 + b * 7471 + 0x8000) >>> 16 : r) / 255;
     } else {
-      out[i] = r * inv;
-      out[plane + i] = g * inv;
-      out[2 * plane + i] = b * inv;
+      out[i] = r / 255;
+      out[plane + i] = g / 255;
+      out[2 * plane + i] = b / 255;
     }
   }
   return { data: out, channels: outChannels, height, width };

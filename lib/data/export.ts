@@ -160,9 +160,10 @@ export async function writeImageFolderExport(
       const labeledAt = isoTime(ex.labeledAt, ex.sourceId);
       const { bytes, ext } = await encodeImage(ex);
       const stem = safeFileStem(ex.sourceId);
-      let file = `${ex.label}/${stem}.${ext}`;
-      for (let k = 2; used.has(file); k++) file = `${ex.label}/${stem}_${k}.${ext}`;
-      used.add(file);
+      let name = `${ex.label}/${stem}`;
+      for (let k = 2; used.has(name); k++) name = `${ex.label}/${stem}_${k}`;
+      used.add(name);
+      const file = `${name}.${ext}`;
       await Deno.mkdir(join(tmp, ex.label), { recursive: true });
       await Deno.writeFile(join(tmp, file), bytes);
       const entry: ExportEntry = {

@@ -18,7 +18,7 @@ export interface LoaderOptions {
   transforms?: readonly unknown[] | Pipeline;
   /** Worker count; 0 builds batches on the main thread (default 1). Unused when batches are slices. */
   workers?: number;
-  /** Batches requested ahead of the consumer (default 2 × workers + 1). */
+  /** Batches built ahead of the one the consumer holds (default 2 × workers + 1). */
   prefetch?: number;
   /** Fraction of unreadable images tolerated before failing (default 0). */
   maxBadFraction?: number;
@@ -118,6 +118,8 @@ export class DataLoader implements AsyncDisposable {
   readonly #onWarning?: (message: string) => void;
   readonly #exec: Executor;
   readonly #bad = new Map<number, BadSample>();
+  #buffered = 0;
+  #run = 0;
 
   private constructor(ds: Dataset, mode: LoaderMode, exec: Executor, options: LoaderOptions) {
     this.dataset = ds;
@@ -154,7 +156,7 @@ export class DataLoader implements AsyncDisposable {
    * assert.deepEqual(sizes, [4096, 4096, 1808]);
    * ```
    */
-  static create(ds: Dataset, options: LoaderOptions): Promise<DataLoader> {
+  static async create(ds: Dataset, options: LoaderOptions): Promise<DataLoader> {
     const { batchSize, workers = 1, prefetch, maxBadFraction = 0, seed = 0 } = options;
     check(
       Number.isInteger(batchSize) && batchSize > 0,
@@ -200,7 +202,7 @@ export class DataLoader implements AsyncDisposable {
       const ctx: BatchContext = { ...ds, pipeline, seed };
       exec = { run: (epoch, indices) => makeBatch(ctx, epoch, indices), close() {} };
     }
-    return Promise.resolve(new DataLoader(ds, mode, exec, options));
+    return await Promise.resolve(new DataLoader(ds, mode, exec, options));
   }
 
   /** Batches per epoch. */
@@ -208,6 +210,11 @@ export class DataLoader implements AsyncDisposable {
     const { batchSize, dropLast } = this.#options;
     const n = this.dataset.length;
     return dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
+  }
+
+  /** Batches built and waiting for the consumer in the running epoch. */
+  get buffered(): number {
+    return this.#buffered;
   }
 
   /** Unreadable images found so far, by sample index order. */
@@ -241,12 +248,18 @@ export class DataLoader implements AsyncDisposable {
     const { prefetch } = this.#options;
     const pending = new Map<number, Promise<BatchResult>>();
     let next = options.fromBatch ?? 0;
+    const run = ++this.#run;
+    this.#buffered = 0;
     try {
       for (let b = next; b < plan.length; b++) {
-        for (; next < plan.length && next < b + prefetch; next++) {
-          pending.set(next, this.#exec.run(epoch, plan[next]!));
+        // Keep `prefetch` batches beyond the one the consumer is working on in flight.
+        for (; next < plan.length && next <= b + prefetch; next++) {
+          const p = this.#exec.run(epoch, plan[next]!);
+          p.then(() => run === this.#run && this.#buffered++, () => {});
+          pending.set(next, p);
         }
         const r = await pending.get(b)!;
+        this.#buffered--;
         pending.delete(b);
         this.#noteBad(r.bad);
         if (r.kept.length === 0) continue;
@@ -256,6 +269,7 @@ export class DataLoader implements AsyncDisposable {
       }
     } finally {
       for (const p of pending.values()) p.catch(() => {});
+      if (run === this.#run) this.#buffered = 0;
     }
   }
 
