@@ -18,8 +18,11 @@ export interface BatchContext {
 
 /** A sample that could not be decoded. */
 export interface BadSample {
+  /** Sample index in the data set. */
   readonly index: number;
+  /** The file. */
   readonly path: string;
+  /** First line of the decoder's message. */
   readonly reason: string;
 }
 

@@ -4,9 +4,13 @@
 
 /** A CHW float image; `data` may be longer than channels × height × width. */
 export interface Image {
+  /** Planar pixels, channel after channel. */
   data: Float32Array;
+  /** Number of channels (C). */
   channels: number;
+  /** Rows (H). */
   height: number;
+  /** Columns (W). */
   width: number;
 }
 

@@ -1,16 +1,22 @@
 /** Pixels already decoded into memory: `pixels` holds items of `dims` [C, H, W], values 0..1. */
 export interface TensorSource {
+  /** Discriminant. */
   readonly kind: "tensor";
   /** Named in messages: `mnist#123`. */
   readonly name: string;
+  /** Items one after another, each `dims` in CHW order. */
   readonly pixels: Float32Array;
+  /** [C, H, W] of every item. */
   readonly dims: readonly [number, number, number];
 }
 
 /** Image files decoded on demand with sharp. */
 export interface FileSource {
+  /** Discriminant. */
   readonly kind: "files";
+  /** Named in messages (the folder). */
   readonly name: string;
+  /** Image files, one per item. */
   readonly paths: readonly string[];
   /** "RGB" (3 channels, as torchvision's ImageFolder) or "L" (one luma channel). */
   readonly mode: "RGB" | "L";
@@ -24,8 +30,11 @@ export type SampleSource = TensorSource | FileSource;
  * its class index. Subsets, mixes and remaps only rewrite these index arrays.
  */
 export interface Dataset {
+  /** Named in messages. */
   readonly name: string;
+  /** Class names; a label is an index into this list. */
   readonly classes: readonly string[];
+  /** Where the samples live. */
   readonly sources: readonly SampleSource[];
   /** Per sample: index into `sources`. */
   readonly source: Uint8Array;
@@ -33,6 +42,7 @@ export interface Dataset {
   readonly item: Int32Array;
   /** Per sample: class index into `classes`. */
   readonly labels: Int32Array;
+  /** Number of samples. */
   readonly length: number;
 }
 
@@ -41,6 +51,12 @@ export class DataError extends Error {
   /** The file or folder the problem is about, when there is one. */
   readonly path?: string;
 
+  /**
+   * Makes the error.
+   *
+   * @param message the one-line message
+   * @param options the path concerned and the underlying error
+   */
   constructor(message: string, options: { path?: string; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.name = "DataError";

@@ -12,9 +12,13 @@ export const EXPORT_VERSION = 1;
 
 /** The model's prediction an example was stored with. */
 export interface ExportPrediction {
+  /** Predicted class. */
   label: string;
+  /** Its probability, 0..1. */
   confidence?: number;
+  /** Model name. */
   model?: string;
+  /** Model version. */
   version?: string;
 }
 
@@ -34,21 +38,29 @@ export interface ExportEntry {
 
 /** `manifest.json` of an exported data set. */
 export interface ExportManifest {
+  /** Always {@linkcode EXPORT_FORMAT}. */
   format: typeof EXPORT_FORMAT;
+  /** Manifest version ({@linkcode EXPORT_VERSION}). */
   version: number;
+  /** When the export was written (ISO 8601). */
   created_at: string;
   /** The class list; an example's class index is its label's position here. */
   classes: string[];
+  /** The examples, in export order. */
   examples: ExportEntry[];
 }
 
 /** An example to export: encoded image bytes as stored, plus its labels. */
 export interface ExportExample {
+  /** Id of the example in its store. */
   sourceId: string;
+  /** The class given by a person; must be in the class list. */
   label: string;
+  /** When it was labelled. */
   labeledAt: string | Date;
   /** PNG or JPEG bytes are copied; anything else sharp reads is converted to PNG. */
   image: Uint8Array;
+  /** What the model predicted, when known. */
   prediction?: ExportPrediction;
 }
 

@@ -28,11 +28,15 @@ export interface LoaderOptions {
 
 /** One batch: `x` is [B, C, H, W] float32, `y` the B class indices. */
 export interface Batch {
+  /** Pixels, [B, C, H, W] row-major. */
   readonly x: Float32Array;
+  /** [B, C, H, W]. */
   readonly dims: readonly [number, number, number, number];
+  /** Class index per row (int64, as ONNX labels). */
   readonly y: BigInt64Array;
   /** Sample indices of the rows, into the data set. */
   readonly indices: Int32Array;
+  /** The epoch it belongs to. */
   readonly epoch: number;
   /** Position of the batch in its epoch. */
   readonly index: number;

@@ -58,11 +58,13 @@ export {
 export { mixDatasets, type MixOptions, remapClasses } from "./mix.ts";
 export { Rng } from "./rng.ts";
 export {
+  compilePipelines,
   compileTransforms,
   type Dims3,
   evalTransforms,
   type Image,
   Pipeline,
+  type Size,
   type TransformSpec,
 } from "./transforms.ts";
 export { type Batch, DataLoader, type LoaderMode, type LoaderOptions } from "./loader.ts";

@@ -3,7 +3,7 @@ import { flipInto, grayscaleInto, jitterInto, normalizeInto } from "./_pixel_ops
 import { checkSpec, type Size, type TransformSpec } from "./_transform_specs.ts";
 import type { Rng } from "./rng.ts";
 
-export type { Image, TransformSpec };
+export type { Image, Size, TransformSpec };
 
 /** Image dims [channels, height, width]. */
 export type Dims3 = readonly [number, number, number];
@@ -212,6 +212,11 @@ export class Pipeline {
     return this.#buffers[this.#turn]!;
   };
 
+  /**
+   * Compiles checked specs; use {@linkcode compileTransforms} for raw YAML lists.
+   *
+   * @param specs checked specs (e.g. another pipeline's `specs`)
+   */
   constructor(specs: readonly TransformSpec[]) {
     this.specs = specs;
     this.#ops = specs.map(makeOp);
@@ -293,4 +298,32 @@ export function evalTransforms(specs: readonly unknown[]): TransformSpec[] {
     }
   }
   return out;
+}
+
+/**
+ * The train and test pipelines of a data config: `test` defaults to
+ * {@linkcode evalTransforms} of `train`, as the original project's eval pipeline kept only
+ * the deterministic steps.
+ *
+ * @param specs the `train` list and an optional `test` list, as in YAML
+ * @returns both pipelines
+ * @throws {TypeError} naming the list, position and field of a bad spec
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compilePipelines } from "./mod.ts";
+ * const { train, test } = compilePipelines({
+ *   train: [{ name: "rotation", degrees: 10 }, { name: "normalize", mean: [0.1307], std: [0.3081] }],
+ * });
+ * assert.deepEqual([train.random, test.random, test.specs.length], [true, false, 1]);
+ * ```
+ */
+export function compilePipelines(
+  specs: { train?: readonly unknown[]; test?: readonly unknown[] },
+): { train: Pipeline; test: Pipeline } {
+  const train = compileTransforms(specs.train ?? [], "transforms.train");
+  const test = specs.test === undefined
+    ? new Pipeline(evalTransforms(train.specs))
+    : compileTransforms(specs.test, "transforms.test");
+  return { train, test };
 }

@@ -2,6 +2,7 @@
 export interface BestEntry {
   /** "min" for losses, "max" otherwise. */
   mode: "min" | "max";
+  /** The best value. */
   value: number;
   /** Iteration the best value was reached at. */
   iteration: number;
@@ -27,8 +28,10 @@ export class BestTracker {
   #mode: (name: string) => "min" | "max";
 
   /**
-   * @param options `modes` overrides the direction per metric name
-   * @param state a saved {@linkcode BestTracker.toJSON} to resume from
+   * Makes a tracker, empty or resumed from a saved state.
+   *
+   * @param options `modes` overrides the direction per metric name; `state` is a saved
+   *   {@linkcode BestTracker.toJSON} to resume from
    */
   constructor(
     options: { modes?: Readonly<Record<string, "min" | "max">>; state?: BestState } = {},

@@ -1,15 +1,22 @@
 /** Classification figures of {@linkcode classificationMetrics}, as logged. */
 export interface ClassificationMetrics {
+  /** Correct predictions / samples. */
   accuracy: number;
+  /** Mean F1 over the classes present. */
   f1_macro: number;
+  /** F1 of the pooled counts (equals accuracy for one label per sample). */
   f1_micro: number;
+  /** F1 per class weighted by support. */
   f1_weighted: number;
+  /** Mean precision over the classes present. */
   precision_macro: number;
+  /** Mean recall over the classes present. */
   recall_macro: number;
   /** Per class, zero for a class never predicted. */
   precision_per_class: number[];
   /** Per class, zero for a class absent from the labels. */
   recall_per_class: number[];
+  /** Per class, zero when precision and recall are. */
   f1_per_class: number[];
   /** Labels per class. */
   support: number[];
@@ -17,7 +24,8 @@ export interface ClassificationMetrics {
   confusion_matrix: number[][];
 }
 
-type Labels = ArrayLike<number> | BigInt64Array;
+/** Class indices per sample: numbers or int64. */
+export type Labels = ArrayLike<number> | BigInt64Array;
 
 function at(a: Labels, i: number): number {
   return Number(a[i]!);

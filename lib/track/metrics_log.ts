@@ -7,9 +7,11 @@ export type Split = "train" | "val" | "test" | (string & Record<never, never>);
 export interface MetricRecord {
   /** Optimizer steps done so far. */
   step: number;
+  /** Epoch index. */
   epoch: number;
   /** Index of the training iteration (iterations × epochs per iteration, as the original). */
   iteration: number;
+  /** "train" for step records, the evaluated split otherwise. */
   split: Split;
   /** Unix time in seconds. */
   time: number;
@@ -19,6 +21,7 @@ export interface MetricRecord {
 
 /** What {@linkcode readMetricsLog} found. */
 export interface MetricsLog {
+  /** The complete records, in file order. */
   records: MetricRecord[];
   /** Whether the last line was cut short (a crash while appending) and left out. */
   torn: boolean;

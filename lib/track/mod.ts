@@ -47,6 +47,7 @@ export {
   type ClassificationMetrics,
   classificationMetrics,
   confusionMatrix,
+  type Labels,
 } from "./metrics.ts";
 export { type BestEntry, type BestState, BestTracker, defaultMode } from "./best.ts";
 export {

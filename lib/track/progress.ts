@@ -1,6 +1,8 @@
 /** Where progress goes: `Deno.stderr` or anything shaped like it. */
 export interface ProgressStream {
+  /** Writes some of `p`, returning how many bytes. */
   writeSync(p: Uint8Array): number;
+  /** Whether it is a terminal (redraw with `\r`). */
   isTerminal(): boolean;
 }
 
@@ -61,6 +63,11 @@ export class ProgressBar {
   #postfix = "";
   #encoder = new TextEncoder();
 
+  /**
+   * Starts the clock.
+   *
+   * @param options total, label, unit, stream, timing
+   */
   constructor(options: ProgressOptions) {
     this.#o = {
       label: "",
@@ -138,12 +145,17 @@ export class ProgressBar {
 
 /** What {@linkcode formatIterationSummary} shows. */
 export interface IterationSummary {
+  /** Iteration just finished (1-based as shown). */
   iteration: number;
+  /** Iterations in the run. */
   iterations: number;
+  /** Learning rate at the end of the iteration. */
   lr?: number;
+  /** Mean training loss over the iteration. */
   trainLoss?: number;
   /** Evaluation figures; only numbers are shown. */
   metrics?: Readonly<Record<string, unknown>>;
+  /** Wall time of the iteration. */
   seconds: number;
 }
 

@@ -1,11 +1,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  compilePipelines,
   DataLoader,
   type ExportExample,
   loadImageFolder,
   MANIFEST_FILE,
+  mixDatasets,
+  mnistSplit,
   readImageFolderExport,
+  subsetDataset,
   writeImageFolderExport,
 } from "../../lib/data/mod.ts";
 import { encodeImage, withTempDir } from "./_images.ts";
@@ -178,5 +182,54 @@ Deno.test("readImageFolderExport() names the manifest field, bad JSON or a missi
       name: "DataError",
       message: `Cannot read export "${out}": missing image "${join(out, "3", "a1.png")}"`,
     });
+  });
+});
+
+Deno.test("an export mixes into mnist for retraining with one shared pipeline", async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, "e");
+    // Larger RGB images than mnist's 1x28x28 digits, as uploads are.
+    await writeImageFolderExport(out, [
+      {
+        sourceId: "a",
+        label: "3",
+        labeledAt: "2024-05-01",
+        image: await encodeImage("png", { width: 40, height: 40 }),
+      },
+      {
+        sourceId: "b",
+        label: "8",
+        labeledAt: "2024-05-01",
+        image: await encodeImage("jpeg", { width: 56, height: 56 }),
+      },
+    ], { classes: DIGITS });
+    const { train } = await mnistSplit();
+    const base = subsetDataset(train, Array.from({ length: 90 }, (_, i) => i * 80));
+    const mixed = mixDatasets(base, await loadImageFolder(out), { ratio: 0.1 });
+    assert.equal(mixed.length, 100);
+    const { train: pipeline } = compilePipelines({
+      train: [{ name: "grayscale" }, { name: "resize", size: 28 }, {
+        name: "rotation",
+        degrees: 5,
+      }],
+    });
+    await using loader = await DataLoader.create(mixed, {
+      batchSize: 25,
+      shuffle: true,
+      seed: 2,
+      transforms: pipeline,
+    });
+    assert.equal(loader.mode, "workers");
+    let relabeled = 0;
+    for await (const b of loader.epoch(0)) {
+      assert.deepEqual(b.dims.slice(1), [1, 28, 28]);
+      for (let k = 0; k < b.dims[0]; k++) {
+        if (b.indices[k]! >= 90) {
+          relabeled++;
+          assert.equal(b.y[k], b.indices[k]! % 2 === 0 ? 3n : 8n);
+        }
+      }
+    }
+    assert.equal(relabeled, 10);
   });
 });
