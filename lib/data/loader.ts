@@ -1,8 +1,10 @@
-import { type BadSample, type BatchContext, type BatchResult, makeBatch } from "./_batch.ts";
-import { DataError, type Dataset, type SampleSource } from "./dataset.ts";
+import type { BadSample, BatchResult } from "./_batch.ts";
+import { type Executor, type LoaderMode, makeExecutor } from "./_executors.ts";
+import { DataError, type Dataset } from "./dataset.ts";
 import { Rng } from "./rng.ts";
 import { compileTransforms, Pipeline } from "./transforms.ts";
-import { WorkerPool } from "./_worker_pool.ts";
+
+export type { LoaderMode };
 
 /** Options of {@linkcode DataLoader.create}. */
 export interface LoaderOptions {
@@ -42,16 +44,8 @@ export interface Batch {
   readonly index: number;
 }
 
-/** How batches are built: gathered from pre-transformed memory, in workers, or inline. */
-export type LoaderMode = "slices" | "workers" | "inline";
-
 /** Domain tag of the per-epoch shuffle stream. */
 const SHUFFLE_STREAM = 2;
-
-interface Executor {
-  run(epoch: number, indices: Int32Array): Promise<BatchResult>;
-  close(): void;
-}
 
 function check(ok: boolean, key: string, expected: string, got: unknown): void {
   if (!ok) {
@@ -59,53 +53,6 @@ function check(ok: boolean, key: string, expected: string, got: unknown): void {
       `Invalid loader option "${key}": expected ${expected}, got ${JSON.stringify(got)}`,
     );
   }
-}
-
-/** Pre-transforms every sample of a tensor-only data set once; batches are then row gathers. */
-function sliceExecutor(ds: Dataset, pipeline: Pipeline): Executor {
-  const out = ds.sources.map((s) =>
-    pipeline.outputDims((s as Extract<SampleSource, { kind: "tensor" }>).dims)
-  );
-  const dims = out[0]!;
-  for (const [i, d] of out.entries()) {
-    if (d.join() !== dims.join()) {
-      throw new DataError(
-        `Cannot batch "${ds.sources[i]!.name}": its size after transforms is ${d.join("x")}, ` +
-          `"${ds.sources[0]!.name}" has ${dims.join("x")}: add a resize or center_crop transform`,
-      );
-    }
-  }
-  const size = dims[0] * dims[1] * dims[2];
-  const ctx: BatchContext = { ...ds, pipeline, seed: 0 };
-  const rows = Int32Array.from({ length: ds.length }, (_, i) => i);
-  // One batch of every row: the transformed data set, gathered from afterwards.
-  const ready = makeBatch(ctx, 0, rows);
-  return {
-    async run(_epoch, indices) {
-      const all = (await ready).x;
-      const x = new Float32Array(indices.length * size);
-      for (let k = 0; k < indices.length; k++) {
-        const s = indices[k]! * size;
-        x.set(all.subarray(s, s + size), k * size);
-      }
-      return {
-        x,
-        dims: [indices.length, dims[0], dims[1], dims[2]],
-        kept: indices.slice(),
-        bad: [],
-      };
-    },
-    close() {},
-  };
-}
-
-function sharedSources(sources: readonly SampleSource[]): SampleSource[] {
-  return sources.map((s) => {
-    if (s.kind !== "tensor" || s.pixels.buffer instanceof SharedArrayBuffer) return s;
-    const pixels = new Float32Array(new SharedArrayBuffer(s.pixels.byteLength));
-    pixels.set(s.pixels);
-    return { ...s, pixels };
-  });
 }
 
 /**
@@ -184,28 +131,7 @@ export class DataLoader implements AsyncDisposable {
     check(Number.isSafeInteger(seed), "seed", "an integer", seed);
     const t = options.transforms ?? [];
     const pipeline = t instanceof Pipeline ? t : compileTransforms(t);
-    const tensorOnly = ds.sources.every((s) => s.kind === "tensor");
-    let mode: LoaderMode;
-    let exec: Executor;
-    if (tensorOnly && !pipeline.random) {
-      mode = "slices";
-      exec = sliceExecutor(ds, pipeline);
-    } else if (workers > 0) {
-      mode = "workers";
-      const { source, item } = ds;
-      exec = new WorkerPool(workers, {
-        type: "init",
-        sources: sharedSources(ds.sources),
-        source,
-        item,
-        specs: pipeline.specs,
-        seed,
-      });
-    } else {
-      mode = "inline";
-      const ctx: BatchContext = { ...ds, pipeline, seed };
-      exec = { run: (epoch, indices) => makeBatch(ctx, epoch, indices), close() {} };
-    }
+    const { mode, exec } = makeExecutor(ds, pipeline, workers, seed);
     return await Promise.resolve(new DataLoader(ds, mode, exec, options));
   }
 
