@@ -61,19 +61,21 @@ export function jitterInto(
 ): Image {
   const { channels: c, height: h, width: w } = src;
   const n = c * h * w;
-  let data = src.data;
-  const steps = contrastFirst ? ["c", "b"] : ["b", "c"];
-  for (const step of steps) {
-    if (step === "b") {
-      for (let i = 0; i < n; i++) dst[i] = Math.min(1, Math.max(0, data[i]! * b));
-    } else {
-      const mean = meanLuma({ data, channels: c, height: h, width: w });
-      const add = (1 - k) * mean;
-      for (let i = 0; i < n; i++) dst[i] = Math.min(1, Math.max(0, data[i]! * k + add));
-    }
-    data = dst;
+  const out = { data: dst, channels: c, height: h, width: w };
+  if (contrastFirst) {
+    contrastInto(dst, src, k, n);
+    for (let i = 0; i < n; i++) dst[i] = Math.min(1, Math.max(0, dst[i]! * b));
+  } else {
+    for (let i = 0; i < n; i++) dst[i] = Math.min(1, Math.max(0, src.data[i]! * b));
+    contrastInto(dst, out, k, n);
   }
-  return { data: dst, channels: c, height: h, width: w };
+  return out;
+}
+
+function contrastInto(dst: Float32Array, src: Image, k: number, n: number): void {
+  const add = (1 - k) * meanLuma(src);
+  const data = src.data;
+  for (let i = 0; i < n; i++) dst[i] = Math.min(1, Math.max(0, data[i]! * k + add));
 }
 
 /** (x - mean[c]) / std[c]; one value broadcasts over all channels. */

@@ -14,22 +14,22 @@ export interface Image {
   width: number;
 }
 
-/** Per output index: first source index, tap count, and `ksize` weights. */
+/** Per output index: first source index (from the region's start), tap count, `ksize` weights. */
 interface Taps {
   start: Int32Array;
   count: Int32Array;
-  weights: Float32Array;
+  weights: Float64Array;
   ksize: number;
 }
 
-function triangleTaps(inStart: number, inLen: number, outLen: number): Taps {
+function triangleTaps(inLen: number, outLen: number): Taps {
   const scale = inLen / outLen;
   const filterScale = Math.max(scale, 1);
   const support = filterScale; // the triangle filter's support is 1
   const ksize = Math.ceil(support) * 2 + 1;
   const start = new Int32Array(outLen);
   const count = new Int32Array(outLen);
-  const weights = new Float32Array(outLen * ksize);
+  const weights = new Float64Array(outLen * ksize);
   for (let x = 0; x < outLen; x++) {
     const center = (x + 0.5) * scale;
     const lo = Math.max(Math.trunc(center - support + 0.5), 0);
@@ -41,27 +41,38 @@ function triangleTaps(inStart: number, inLen: number, outLen: number): Taps {
       total += w;
     }
     for (let k = 0; k < hi - lo; k++) weights[x * ksize + k]! /= total || 1;
-    start[x] = inStart + lo;
+    start[x] = lo;
     count[x] = hi - lo;
   }
   return { start, count, weights, ksize };
 }
 
-function nearestTaps(inStart: number, inLen: number, outLen: number): Taps {
+function nearestTaps(inLen: number, outLen: number): Taps {
   const scale = inLen / outLen;
   const start = new Int32Array(outLen);
-  for (let x = 0; x < outLen; x++) {
-    start[x] = inStart + Math.min(Math.floor((x + 0.5) * scale), inLen - 1);
-  }
+  for (let x = 0; x < outLen; x++) start[x] = Math.min(Math.floor((x + 0.5) * scale), inLen - 1);
   return {
     start,
     count: new Int32Array(outLen).fill(1),
-    weights: new Float32Array(outLen).fill(1),
+    weights: new Float64Array(outLen).fill(1),
     ksize: 1,
   };
 }
 
 let scratch = new Float32Array(0);
+const TAPS = new Map<string, Taps>();
+
+/** Taps depend only on the lengths: cached (random crops of small images repeat them). */
+function tapsFor(interpolation: "bilinear" | "nearest", inLen: number, outLen: number): Taps {
+  const key = `${interpolation}:${inLen}:${outLen}`;
+  let t = TAPS.get(key);
+  if (!t) {
+    if (TAPS.size >= 1024) TAPS.clear();
+    t = interpolation === "nearest" ? nearestTaps(inLen, outLen) : triangleTaps(inLen, outLen);
+    TAPS.set(key, t);
+  }
+  return t;
+}
 
 /**
  * Resizes the region [top, top+h) × [left, left+w) of `src` to outH × outW into `dst`.
@@ -76,16 +87,15 @@ export function resampleInto(
   interpolation: "bilinear" | "nearest",
 ): Image {
   const { channels: c, height: sh, width: sw, data } = src;
-  const taps = interpolation === "nearest" ? nearestTaps : triangleTaps;
-  const tx = taps(region.left, region.width, outW);
-  const ty = taps(region.top, region.height, outH);
+  const tx = tapsFor(interpolation, region.width, outW);
+  const ty = tapsFor(interpolation, region.height, outH);
   const midLen = c * region.height * outW;
   if (scratch.length < midLen) scratch = new Float32Array(midLen);
   const mid = scratch;
   // Pass 1: rows of the region, horizontally resampled: [c, region.height, outW].
   for (let ch = 0; ch < c; ch++) {
     for (let y = 0; y < region.height; y++) {
-      const row = (ch * sh + region.top + y) * sw;
+      const row = (ch * sh + region.top + y) * sw + region.left;
       const o = (ch * region.height + y) * outW;
       for (let x = 0; x < outW; x++) {
         const s = row + tx.start[x]!;
@@ -100,7 +110,7 @@ export function resampleInto(
   for (let ch = 0; ch < c; ch++) {
     const base = ch * region.height;
     for (let y = 0; y < outH; y++) {
-      const s0 = ty.start[y]! - region.top;
+      const s0 = ty.start[y]!;
       const kw = y * ty.ksize;
       const o = (ch * outH + y) * outW;
       for (let x = 0; x < outW; x++) dst[o + x] = 0;
@@ -153,30 +163,47 @@ export function rotateInto(
   interpolation: "bilinear" | "nearest",
   fill: number,
 ): Image {
-  const { channels: c, height: h, width: w, data } = src;
   const t = (degrees * Math.PI) / 180;
-  const cos = Math.cos(t);
-  const sin = Math.sin(t);
+  if (interpolation === "nearest") rotateNearest(dst, src, Math.cos(t), Math.sin(t), fill);
+  else rotateBilinear(dst, src, Math.cos(t), Math.sin(t), fill);
+  return { data: dst, channels: src.channels, height: src.height, width: src.width };
+}
+
+// Both walk output rows: the source position of x = 0 is the inverse turn of the pixel
+// centre (y grows downwards), then each step right adds (cos, sin).
+
+function rotateNearest(dst: Float32Array, src: Image, cos: number, sin: number, fill: number) {
+  const { channels: c, height: h, width: w, data } = src;
+  const plane = h * w;
   const cx = w / 2;
   const cy = h / 2;
-  const plane = h * w;
   for (let y = 0; y < h; y++) {
     const yc = y + 0.5 - cy;
-    for (let x = 0; x < w; x++) {
-      const xc = x + 0.5 - cx;
-      // Inverse map of a counter-clockwise turn (y grows downwards).
-      const sx = cos * xc - sin * yc + cx - 0.5;
-      const sy = sin * xc + cos * yc + cy - 0.5;
-      const o = y * w + x;
-      if (interpolation === "nearest") {
-        const ix = Math.round(sx);
-        const iy = Math.round(sy);
-        const inside = ix >= 0 && ix < w && iy >= 0 && iy < h;
-        for (let ch = 0; ch < c; ch++) {
-          dst[ch * plane + o] = inside ? data[ch * plane + iy * w + ix]! : fill;
-        }
-        continue;
+    let sx = cos * (0.5 - cx) - sin * yc + cx - 0.5;
+    let sy = sin * (0.5 - cx) + cos * yc + cy - 0.5;
+    for (let x = 0, o = y * w; x < w; x++, o++, sx += cos, sy += sin) {
+      const ix = Math.floor(sx + 0.5);
+      const iy = Math.floor(sy + 0.5);
+      if (ix >= 0 && ix < w && iy >= 0 && iy < h) {
+        const i = iy * w + ix;
+        for (let ch = 0; ch < c; ch++) dst[ch * plane + o] = data[ch * plane + i]!;
+      } else {
+        for (let ch = 0; ch < c; ch++) dst[ch * plane + o] = fill;
       }
+    }
+  }
+}
+
+function rotateBilinear(dst: Float32Array, src: Image, cos: number, sin: number, fill: number) {
+  const { channels: c, height: h, width: w, data } = src;
+  const plane = h * w;
+  const cx = w / 2;
+  const cy = h / 2;
+  for (let y = 0; y < h; y++) {
+    const yc = y + 0.5 - cy;
+    let sx = cos * (0.5 - cx) - sin * yc + cx - 0.5;
+    let sy = sin * (0.5 - cx) + cos * yc + cy - 0.5;
+    for (let x = 0, o = y * w; x < w; x++, o++, sx += cos, sy += sin) {
       const x0 = Math.floor(sx);
       const y0 = Math.floor(sy);
       const fx = sx - x0;
@@ -199,5 +226,4 @@ export function rotateInto(
       }
     }
   }
-  return { data: dst, channels: c, height: h, width: w };
 }

@@ -40,24 +40,29 @@ function rebuild(reply: Extract<WorkerReply, { type: "error" }>): Error {
   return new (ERRORS[reply.name] ?? Error)(reply.message);
 }
 
-/** Loader workers; `close()` terminates them and fails what is still queued. */
+/**
+ * Loader workers. Each batch is posted at once to the worker with the fewest batches
+ * outstanding, so workers keep building while the main thread is busy; `close()`
+ * terminates them and fails what is still outstanding.
+ */
 export class WorkerPool {
   #workers: Worker[] = [];
-  #busy = new Map<Worker, Task>();
-  #queue: Task[] = [];
+  #load: number[] = [];
+  #tasks = new Map<number, Task & { worker: number }>();
   #nextId = 0;
   #closed: Error | undefined;
 
   constructor(count: number, init: Extract<WorkerRequest, { type: "init" }>) {
     for (let i = 0; i < count; i++) {
       const w = new Worker(new URL("./_worker.ts", import.meta.url), { type: "module" });
-      w.onmessage = (e: MessageEvent<WorkerReply>) => this.#reply(w, e.data);
+      w.onmessage = (e: MessageEvent<WorkerReply>) => this.#reply(e.data);
       w.onerror = (e: ErrorEvent) => {
         e.preventDefault();
         this.#fail(new Error(`Loader worker failed: ${e.message}`));
       };
       w.postMessage(init);
       this.#workers.push(w);
+      this.#load.push(0);
     }
   }
 
@@ -66,46 +71,41 @@ export class WorkerPool {
     return this.#workers.length;
   }
 
-  /** Queues the batch of `indices` for `epoch`. */
+  /** Sends the batch of `indices` for `epoch` to the least loaded worker. */
   run(epoch: number, indices: Int32Array): Promise<BatchResult> {
     if (this.#closed) return Promise.reject(this.#closed);
+    let worker = 0;
+    for (let i = 1; i < this.#load.length; i++) {
+      if (this.#load[i]! < this.#load[worker]!) worker = i;
+    }
+    const id = this.#nextId++;
+    this.#load[worker]!++;
     return new Promise((resolve, reject) => {
-      this.#queue.push({ id: this.#nextId++, epoch, indices, resolve, reject });
-      this.#dispatch();
+      this.#tasks.set(id, { id, epoch, indices, resolve, reject, worker });
+      this.#workers[worker]!.postMessage({ type: "batch", id, epoch, indices });
     });
   }
 
-  #dispatch(): void {
-    for (const w of this.#workers) {
-      if (this.#queue.length === 0) return;
-      if (this.#busy.has(w)) continue;
-      const task = this.#queue.shift()!;
-      this.#busy.set(w, task);
-      w.postMessage({ type: "batch", id: task.id, epoch: task.epoch, indices: task.indices });
-    }
-  }
-
-  #reply(w: Worker, reply: WorkerReply): void {
-    const task = this.#busy.get(w);
-    if (!task || task.id !== reply.id) return;
-    this.#busy.delete(w);
+  #reply(reply: WorkerReply): void {
+    const task = this.#tasks.get(reply.id);
+    if (!task) return;
+    this.#tasks.delete(reply.id);
+    this.#load[task.worker]!--;
     if (reply.type === "done") {
       const { x, dims, kept, bad } = reply;
       task.resolve({ x, dims, kept, bad });
     } else {
       task.reject(rebuild(reply));
     }
-    this.#dispatch();
   }
 
   #fail(err: Error): void {
     this.#closed ??= err;
-    for (const task of [...this.#busy.values(), ...this.#queue]) task.reject(err);
-    this.#busy.clear();
-    this.#queue = [];
+    for (const task of this.#tasks.values()) task.reject(err);
+    this.#tasks.clear();
   }
 
-  /** Terminates every worker; queued and running batches fail. */
+  /** Terminates every worker; outstanding batches fail. */
   close(): void {
     this.#fail(new Error("Cannot build a batch: the data loader is closed"));
     for (const w of this.#workers) w.terminate();
