@@ -22,6 +22,8 @@ export interface LoaderOptions {
   workers?: number;
   /** Batches built ahead of the one the consumer holds (default 2 × workers + 1). */
   prefetch?: number;
+  /** Request the next epoch's first batches while the consumer finishes this one (default true). */
+  prefetchNextEpoch?: boolean;
   /** Fraction of unreadable images tolerated before failing (default 0). */
   maxBadFraction?: number;
   /** Receives one line per newly found unreadable image. */
@@ -42,6 +44,12 @@ export interface Batch {
   readonly epoch: number;
   /** Position of the batch in its epoch. */
   readonly index: number;
+}
+
+/** A requested batch; `done` once built (or failed). */
+interface Slot {
+  promise: Promise<BatchResult>;
+  done: boolean;
 }
 
 /** Domain tag of the per-epoch shuffle stream. */
@@ -69,8 +77,8 @@ export class DataLoader implements AsyncDisposable {
   readonly #onWarning?: (message: string) => void;
   readonly #exec: Executor;
   readonly #bad = new Map<number, BadSample>();
-  #buffered = 0;
-  #run = 0;
+  #current: Map<number, Slot> | undefined;
+  #ahead: { epoch: number; slots: Map<number, Slot> } | undefined;
 
   private constructor(ds: Dataset, mode: LoaderMode, exec: Executor, options: LoaderOptions) {
     this.dataset = ds;
@@ -86,6 +94,7 @@ export class DataLoader implements AsyncDisposable {
       workers,
       prefetch: options.prefetch ?? 2 * Math.max(workers, 1) + 1,
       maxBadFraction: options.maxBadFraction ?? 0,
+      prefetchNextEpoch: options.prefetchNextEpoch ?? true,
     };
   }
 
@@ -142,9 +151,13 @@ export class DataLoader implements AsyncDisposable {
     return dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
   }
 
-  /** Batches built and waiting for the consumer in the running epoch. */
+  /** Batches built and not yet taken: of the running epoch and those fetched for the next. */
   get buffered(): number {
-    return this.#buffered;
+    let n = 0;
+    for (const slots of [this.#current, this.#ahead?.slots]) {
+      for (const s of slots?.values() ?? []) n += s.done ? 1 : 0;
+    }
+    return n;
   }
 
   /** Unreadable images found so far, by sample index order. */
@@ -167,40 +180,59 @@ export class DataLoader implements AsyncDisposable {
   }
 
   /**
-   * The batches of `epoch` in order, `prefetch` of them requested ahead. Start at
-   * `fromBatch` to resume inside an epoch; batches left entirely unreadable are skipped.
+   * The batches of `epoch` in order, `prefetch` of them requested ahead of the one the
+   * consumer holds; when the last batch is handed out, the first batches of `epoch + 1`
+   * are requested too (unless `prefetchNextEpoch` is false). Start at `fromBatch` to
+   * resume inside an epoch; batches left entirely unreadable are skipped.
    *
    * @throws {DataError} when more than `maxBadFraction` of the images are unreadable,
    *   or two samples differ in size after the transforms
    */
   async *epoch(epoch: number, options: { fromBatch?: number } = {}): AsyncGenerator<Batch> {
     const plan = this.plan(epoch);
-    const { prefetch } = this.#options;
-    const pending = new Map<number, Promise<BatchResult>>();
-    let next = options.fromBatch ?? 0;
-    const run = ++this.#run;
-    this.#buffered = 0;
+    const { prefetch, prefetchNextEpoch } = this.#options;
+    const from = options.fromBatch ?? 0;
+    const slots = this.#ahead?.epoch === epoch && from === 0
+      ? this.#ahead.slots
+      : new Map<number, Slot>();
+    this.#ahead = undefined;
+    this.#current = slots;
+    let next = from;
     try {
-      for (let b = next; b < plan.length; b++) {
-        // Keep `prefetch` batches beyond the one the consumer is working on in flight.
+      for (let b = from; b < plan.length; b++) {
         for (; next < plan.length && next <= b + prefetch; next++) {
-          const p = this.#exec.run(epoch, plan[next]!);
-          p.then(() => run === this.#run && this.#buffered++, () => {});
-          pending.set(next, p);
+          if (!slots.has(next)) slots.set(next, this.#request(epoch, plan[next]!));
         }
-        const r = await pending.get(b)!;
-        this.#buffered--;
-        pending.delete(b);
+        const r = await slots.get(b)!.promise;
+        slots.delete(b);
         this.#noteBad(r.bad);
+        if (b === plan.length - 1 && prefetchNextEpoch && this.mode !== "slices") {
+          this.#fetchAhead(epoch + 1);
+        }
         if (r.kept.length === 0) continue;
         const y = new BigInt64Array(r.kept.length);
         for (let k = 0; k < y.length; k++) y[k] = BigInt(this.dataset.labels[r.kept[k]!]!);
         yield { x: r.x, dims: r.dims, y, indices: r.kept, epoch, index: b };
       }
     } finally {
-      for (const p of pending.values()) p.catch(() => {});
-      if (run === this.#run) this.#buffered = 0;
+      if (this.#current === slots) this.#current = undefined;
     }
+  }
+
+  #request(epoch: number, indices: Int32Array): Slot {
+    const slot: Slot = { promise: this.#exec.run(epoch, indices), done: false };
+    // Also marks a failure as handled: it surfaces when the batch is awaited, or never.
+    slot.promise.then(() => (slot.done = true), () => (slot.done = true));
+    return slot;
+  }
+
+  #fetchAhead(epoch: number): void {
+    const plan = this.plan(epoch);
+    const slots = new Map<number, Slot>();
+    for (let b = 0; b < Math.min(plan.length, this.#options.prefetch + 1); b++) {
+      slots.set(b, this.#request(epoch, plan[b]!));
+    }
+    this.#ahead = { epoch, slots };
   }
 
   #noteBad(bad: BadSample[]): void {

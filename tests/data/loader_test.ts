@@ -137,6 +137,28 @@ Deno.test("DataLoader keeps `prefetch` batches ready while the consumer is busy"
   await it.return(undefined);
 });
 
+Deno.test("DataLoader builds the next epoch's first batches while the consumer finishes one", async () => {
+  const ds = await small(200);
+  const options = {
+    batchSize: 32,
+    shuffle: true,
+    seed: 8,
+    workers: 1,
+    prefetch: 2,
+    transforms: AUGMENT,
+  };
+  await using l = await DataLoader.create(ds, options);
+  await collect(l, 0);
+  const deadline = Date.now() + 10_000;
+  while (l.buffered < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(l.buffered, 3, "batches 0..prefetch of epoch 1 are ready");
+  const next = await collect(l, 1);
+  await using fresh = await DataLoader.create(ds, { ...options, prefetchNextEpoch: false });
+  const expected = await collect(fresh, 1);
+  assert.deepEqual(next.map((b) => b.x), expected.map((b) => b.x));
+  assert.equal(fresh.buffered, 0);
+});
+
 Deno.test("DataLoader decodes image files inside workers (sharp in a worker)", async () => {
   await withTempDir(async (root) => {
     for (let i = 0; i < 12; i++) {
