@@ -192,6 +192,12 @@ export class DataLoader implements AsyncDisposable {
     const plan = this.plan(epoch);
     const { prefetch, prefetchNextEpoch } = this.#options;
     const from = options.fromBatch ?? 0;
+    check(
+      Number.isInteger(from) && from >= 0 && from <= plan.length,
+      "from_batch",
+      `an integer in [0, ${plan.length}]`,
+      from,
+    );
     const slots = this.#ahead?.epoch === epoch && from === 0
       ? this.#ahead.slots
       : new Map<number, Slot>();

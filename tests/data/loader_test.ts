@@ -115,6 +115,10 @@ Deno.test("DataLoader resumes inside an epoch with the same remaining batches", 
   const all = await collect(l, 2);
   const rest = await collect(l, 2, 4);
   assert.deepEqual(rest.map((b) => b.index), [4, 5, 6]);
+  await assert.rejects(
+    () => collect(l, 2, 8),
+    /"from_batch": expected an integer in \[0, 7\], got 8/,
+  );
   for (let i = 0; i < rest.length; i++) assert.deepEqual(rest[i]!.x, all[i + 4]!.x);
 });
 
