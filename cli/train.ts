@@ -55,6 +55,8 @@ export async function main(args: string[]): Promise<number> {
   if (plan.master && plan.sweepDir) await writeSweepDir(plan.master, plan.sweepDir);
   for (const job of plan.jobs) {
     if (job.num !== null) hydraLog(`\t${jobLine(job.num, job.overrides)}`);
+    // The job reads every value: a `???` left or a broken interpolation fails here, before any file.
+    job.config.job().toObject();
     validateTargets(job.config.job(), targets);
     await writeRunDir(job.config, job.runDir);
     console.error(`Run directory: ${job.runDir}`);

@@ -22,7 +22,7 @@ import { type ConfigMap, type ConfigValue, isMap, MISSING } from "./values.ts";
 export interface ComposeOptions extends ResolveOptions {
   /** Config folders, searched in order (absolute, or relative to `cwd`). */
   configDir?: string | string[];
-  /** A ready repository (Hydra's built-in configs are not added to it). */
+  /** A ready repository; without Hydra's configs (see {@link createRepository}) there is no `hydra` node. */
   repository?: ConfigRepository;
   /** Primary config name (default `config`); null composes from overrides only. */
   configName?: string | null;
@@ -46,14 +46,23 @@ function absolute(dir: string, cwd: string): string {
 }
 
 /**
- * The search path for `configDir`: Hydra's built-in configs first, then the folders.
+ * The search path for `configDir`: Hydra's built-in configs first, then the folders
+ * (absolute or relative to `cwd`) or sources, in order.
  *
  * @throws {MissingConfigError} when a folder does not exist
  */
-export function createRepository(configDir: string | string[], cwd = Deno.cwd()): ConfigRepository {
-  const dirs = (Array.isArray(configDir) ? configDir : [configDir]).map((d) => absolute(d, cwd));
+export function createRepository(
+  configDir: string | ConfigSource | (string | ConfigSource)[],
+  cwd = Deno.cwd(),
+): ConfigRepository {
   const sources: ConfigSource[] = [hydraSource()];
-  dirs.forEach((dir, i) => {
+  const entries = Array.isArray(configDir) ? configDir : [configDir];
+  for (const [i, entry] of entries.entries()) {
+    if (typeof entry !== "string") {
+      sources.push(entry);
+      continue;
+    }
+    const dir = absolute(entry, cwd);
     let ok = false;
     try {
       ok = Deno.statSync(dir).isDirectory;
@@ -64,7 +73,7 @@ export function createRepository(configDir: string | string[], cwd = Deno.cwd())
       );
     }
     sources.push(new FileSource(dir, i === 0 ? "main" : "command-line"));
-  });
+  }
   return new ConfigRepository(sources);
 }
 
@@ -88,6 +97,7 @@ export function composeConfig(options: ComposeOptions = {}): Config {
   validateSweeps(parsed, runMode);
   const list = createDefaultsList(repo, configName, parsed, {
     skipMissing: runMode === "multirun",
+    prependHydra: repo.configExists("hydra/config"),
   });
   const cfg: ConfigMap = new Map();
   for (const d of list.defaults) {

@@ -240,6 +240,20 @@ const FUNCTIONS: Record<string, Fn> = {
   },
 };
 
+const KWARGS: Record<string, string[]> = {
+  int: ["value"],
+  float: ["value"],
+  str: ["value"],
+  bool: ["value"],
+  choice: [],
+  range: ["start", "stop", "step"],
+  interval: ["start", "end"],
+  glob: ["include", "exclude"],
+  tag: ["sweep"],
+  sort: ["sweep", "list", "reverse"],
+  shuffle: ["sweep", "list"],
+};
+
 function shuffled<T>(list: T[]): T[] {
   const out = [...list];
   for (let i = out.length - 1; i > 0; i--) {
@@ -259,7 +273,11 @@ export function callFunction(
   args: FunctionValue[],
   kwargs: Record<string, FunctionValue>,
 ): FunctionValue {
-  const fn = FUNCTIONS[name];
+  const fn = FUNCTIONS[name] as Fn | undefined;
+  const unexpected = Object.keys(kwargs).find((k) => !KWARGS[name]?.includes(k));
+  if (fn && unexpected) {
+    throw new TypeError(`${name}() got an unexpected keyword argument "${unexpected}"`);
+  }
   if (!fn) {
     throw new RangeError(
       `Unknown function "${name}": available are ${Object.keys(FUNCTIONS).sort().join(", ")}`,

@@ -125,6 +125,7 @@ class OverrideParser {
       }
     }
     const { keyOrGroup, pkg, next } = this.#keyPart(tok);
+    if (keyOrGroup === "" && pkg === undefined) this.fail("missing key");
     const base = {
       type,
       keyOrGroup,
