@@ -7,6 +7,7 @@
  */
 import { Interpolator, type ResolveOptions } from "./interpolation.ts";
 import { getAt, type Segment, splitKey } from "./keys.ts";
+import { resolveInPlace, toContainer } from "./resolve_tree.ts";
 import { parseYaml, toYaml } from "./yaml_io.ts";
 import {
   type ConfigMap,
@@ -58,7 +59,7 @@ export class Config {
     }
     const resolver = this.interpolator();
     resolver.get(path);
-    return toPlain(resolver.toContainer(path, { resolve: true, throwOnMissing: true }));
+    return toPlain(toContainer(resolver, path, { resolve: true, throwOnMissing: true }));
   }
 
   /** True when the key exists (its value may be `???` or an interpolation). */
@@ -76,7 +77,7 @@ export class Config {
   /** The tree as plain JavaScript objects, resolved by default. */
   toObject(options: ToObjectOptions = {}): { [key: string]: PlainValue } {
     const { resolve = true, throwOnMissing = resolve } = options;
-    const tree = this.interpolator().toContainer([], { resolve, throwOnMissing });
+    const tree = toContainer(this.interpolator(), [], { resolve, throwOnMissing });
     return toPlain(tree) as { [key: string]: PlainValue };
   }
 
@@ -96,7 +97,7 @@ export class Config {
       ...this.options,
       hydraRoot: this.options.hydraRoot ?? this.root,
     });
-    copy.interpolator().resolveInPlace();
+    resolveInPlace(copy.interpolator());
     return copy;
   }
 

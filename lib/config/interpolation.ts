@@ -5,7 +5,7 @@
  * `${name:args}`, `???` mandatory values and cycles detected with the chain of keys.
  *
  * Choices where OmegaConf is not explicit:
- * - In-place resolution (`--resolve`, {@link Interpolator.resolveInPlace}) keeps `???` for an
+ * - In-place resolution (`--resolve`, see `resolve_tree.ts`) keeps `???` for an
  *   interpolation to a missing value, and rejects a dict or list returned by a resolver that
  *   is not declared `returnsConfig` (OmegaConf's "Value 'dict' is not a supported primitive type").
  * - `oc.dict.values` returns the values themselves, not interpolations to them.
@@ -20,7 +20,7 @@ import {
   parseText,
   type TextAst,
 } from "./interpolation_parser.ts";
-import { childOf, formatPath, getAt, type Segment, segmentFor, setAt, splitKey } from "./keys.ts";
+import { childOf, formatPath, getAt, type Segment, segmentFor, splitKey } from "./keys.ts";
 import { pyFloat, pyInt, pyStr } from "./_pyrepr.ts";
 import { unescapeEsc } from "./_lexer.ts";
 import {
@@ -33,7 +33,6 @@ import {
 import {
   type ConfigMap,
   type ConfigValue,
-  deepCopy,
   Float,
   isContainer,
   isInterpolation,
@@ -170,80 +169,6 @@ export class Interpolator {
   select(key: string, base: Segment[] = []): Ref | undefined {
     const { start, rest } = this.#locate(key, base);
     return this.#walk(start, rest, false);
-  }
-
-  /**
-   * Replaces every interpolation under `path` by its value, in place (`OmegaConf.resolve`).
-   * An interpolation to a `???` value becomes `???`.
-   */
-  resolveInPlace(path: Segment[] = []): void {
-    const node = getAt(this.root, path);
-    if (node instanceof Map) {
-      for (const key of [...node.keys()]) this.#resolveChild([...path, key]);
-    } else if (Array.isArray(node)) {
-      for (let i = 0; i < node.length; i++) this.#resolveChild([...path, i]);
-    }
-  }
-
-  #resolveChild(path: Segment[]): void {
-    const value = getAt(this.root, path) as ConfigValue;
-    if (!isInterpolation(value)) {
-      if (isContainer(value)) this.resolveInPlace(path);
-      return;
-    }
-    let ref: Ref;
-    try {
-      ref = this.deref(path);
-    } catch (err) {
-      if (!(err instanceof InterpolationToMissingError)) throw err;
-      setAt(this.root, path, MISSING);
-      return;
-    }
-    if (!isContainer(ref.value)) {
-      setAt(this.root, path, ref.value);
-    } else if (ref.path) {
-      this.resolveInPlace(ref.path);
-      setAt(this.root, path, deepCopy(getAt(this.root, ref.path) as ConfigValue));
-    } else if (ref.config) {
-      setAt(this.root, path, deepCopy(ref.value));
-      this.resolveInPlace(path);
-    } else {
-      const kind = ref.value instanceof Map ? "dict" : "list";
-      throw new InterpolationError(
-        `Cannot resolve "${value}" in "${
-          formatPath(path)
-        }": Value '${kind}' is not a supported primitive type`,
-      );
-    }
-  }
-
-  /**
-   * A copy of the subtree at `path` (`OmegaConf.to_container`), interpolations
-   * resolved when `resolve` is set.
-   *
-   * @throws {MissingValueError} for `???` values when `throwOnMissing` is set
-   */
-  toContainer(
-    path: Segment[],
-    options: { resolve: boolean; throwOnMissing: boolean },
-  ): ConfigValue {
-    let value = getAt(this.root, path) as ConfigValue;
-    let at: Segment[] | undefined = path;
-    if (options.resolve && isInterpolation(value)) {
-      const ref = this.deref(path);
-      value = ref.value;
-      at = ref.path;
-    }
-    if (value === MISSING && options.throwOnMissing) throw missingError(path);
-    if (!isContainer(value)) return value;
-    if (!at) return deepCopy(value);
-    const where = at;
-    if (value instanceof Map) {
-      const out: ConfigMap = new Map();
-      for (const key of value.keys()) out.set(key, this.toContainer([...where, key], options));
-      return out;
-    }
-    return value.map((_, i) => this.toContainer([...where, i], options));
   }
 
   #locate(key: string, base: Segment[]): { start: Ref; rest: string } {
@@ -419,7 +344,8 @@ export class Interpolator {
   }
 }
 
-function missingError(path: Segment[]): MissingValueError {
+/** The error for reading a `???` value at `path`. */
+export function missingError(path: Segment[]): MissingValueError {
   return new MissingValueError(
     `Missing mandatory value "${formatPath(path)}": give it on the command line (${
       formatPath(path)

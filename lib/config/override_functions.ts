@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { add, compare, decimalOf, toNumber } from "./_decimal.ts";
 import { pyFloatRepr } from "./_pyrepr.ts";
 import {
   type ChoiceSweep,
@@ -254,7 +253,8 @@ const KWARGS: Record<string, string[]> = {
   shuffle: ["sweep", "list"],
 };
 
-function shuffled<T>(list: T[]): T[] {
+/** A shuffled copy (Fisher-Yates). */
+export function shuffled<T>(list: T[]): T[] {
   const out = [...list];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
@@ -284,59 +284,4 @@ export function callFunction(
     );
   }
   return fn(args, kwargs);
-}
-
-/** The values a range sweep stands for (Python's `range`, or Hydra's decimal float range). */
-export function rangeValues(sweep: RangeSweep): (number | Float)[] {
-  const isFloat = [sweep.start, sweep.stop, sweep.step].some((x) => x instanceof Float);
-  const raw = (x: number | Float) => (x instanceof Float ? x.value : x);
-  const [start, stop, step] = [raw(sweep.start), raw(sweep.stop), raw(sweep.step)];
-  if (step === 0) {
-    throw new RangeError(`Invalid range values (start:${start}, stop:${stop}, step:${step})`);
-  }
-  const out: (number | Float)[] = [];
-  if (!isFloat) {
-    for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(i);
-  } else {
-    let cur = decimalOf(start);
-    const end = decimalOf(stop), inc = decimalOf(step);
-    while (step > 0 ? compare(cur, end) < 0 : compare(cur, end) > 0) {
-      out.push(new Float(toNumber(cur)));
-      cur = add(cur, inc);
-      if (out.length > 1_000_000) throw new RangeError("range() is too long");
-    }
-  }
-  return sweep.shuffle ? shuffled(out) : out;
-}
-
-/** The elements a choice sweep stands for, shuffled when asked. */
-export function choiceValues(sweep: ChoiceSweep): ParsedElement[] {
-  return sweep.shuffle ? shuffled(sweep.list) : sweep.list;
-}
-
-/** Options of a group that a glob sweep selects, in their order. */
-export function globValues(include: string[], exclude: string[], names: string[]): string[] {
-  const match = (s: string, globs: string[]) => globs.some((g) => globToRegExp(g).test(s));
-  return names.filter((n) => match(n, include) && !match(n, exclude));
-}
-
-/** Python's `fnmatch` pattern as a regular expression (`*`, `?`, `[seq]`, `[!seq]`). */
-export function globToRegExp(glob: string): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i];
-    if (ch === "*") re += ".*";
-    else if (ch === "?") re += ".";
-    else if (ch === "[") {
-      const end = glob.indexOf("]", i + 2);
-      if (end < 0) re += "\\[";
-      else {
-        let body = glob.slice(i + 1, end);
-        if (body.startsWith("!")) body = "^" + body.slice(1);
-        re += `[${body.replaceAll("\\", "\\\\")}]`;
-        i = end;
-      }
-    } else re += ch.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`, "s");
 }

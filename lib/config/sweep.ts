@@ -7,9 +7,19 @@
  * @module
  */
 import { ConfigCompositionError } from "./errors.ts";
-import { choiceValues, globValues, rangeValues } from "./override_functions.ts";
+import { add, compare, decimalOf, toNumber } from "./_decimal.ts";
+import { shuffled } from "./override_functions.ts";
 import { parseOverride } from "./override_parser.ts";
-import { elementText, isSweepValue, keyElement, type Override } from "./override_types.ts";
+import {
+  type ChoiceSweep,
+  elementText,
+  isSweepValue,
+  keyElement,
+  type Override,
+  type ParsedElement,
+  type RangeSweep,
+} from "./override_types.ts";
+import { Float } from "./values.ts";
 
 /** What the sweeper needs besides the overrides. */
 export interface SweepOptions {
@@ -62,4 +72,59 @@ function valuesOf(o: Override, options: SweepOptions): string[] {
 /** Hydra's launcher line for a job: `#3 : a=1 b=x` (overrides of `hydra.*` left out). */
 export function jobLine(num: number, overrides: string[]): string {
   return `#${num} : ${overrides.filter((o) => !o.startsWith("hydra.")).join(" ")}`;
+}
+
+/** The values a range sweep stands for (Python's `range`, or Hydra's decimal float range). */
+export function rangeValues(sweep: RangeSweep): (number | Float)[] {
+  const isFloat = [sweep.start, sweep.stop, sweep.step].some((x) => x instanceof Float);
+  const raw = (x: number | Float) => (x instanceof Float ? x.value : x);
+  const [start, stop, step] = [raw(sweep.start), raw(sweep.stop), raw(sweep.step)];
+  if (step === 0) {
+    throw new RangeError(`Invalid range values (start:${start}, stop:${stop}, step:${step})`);
+  }
+  const out: (number | Float)[] = [];
+  if (!isFloat) {
+    for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(i);
+  } else {
+    let cur = decimalOf(start);
+    const end = decimalOf(stop), inc = decimalOf(step);
+    while (step > 0 ? compare(cur, end) < 0 : compare(cur, end) > 0) {
+      out.push(new Float(toNumber(cur)));
+      cur = add(cur, inc);
+      if (out.length > 1_000_000) throw new RangeError("range() is too long");
+    }
+  }
+  return sweep.shuffle ? shuffled(out) : out;
+}
+
+/** The elements a choice sweep stands for, shuffled when asked. */
+export function choiceValues(sweep: ChoiceSweep): ParsedElement[] {
+  return sweep.shuffle ? shuffled(sweep.list) : sweep.list;
+}
+
+/** Options of a group that a glob sweep selects, in their order. */
+export function globValues(include: string[], exclude: string[], names: string[]): string[] {
+  const match = (s: string, globs: string[]) => globs.some((g) => globToRegExp(g).test(s));
+  return names.filter((n) => match(n, include) && !match(n, exclude));
+}
+
+/** Python's `fnmatch` pattern as a regular expression (`*`, `?`, `[seq]`, `[!seq]`). */
+export function globToRegExp(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i];
+    if (ch === "*") re += ".*";
+    else if (ch === "?") re += ".";
+    else if (ch === "[") {
+      const end = glob.indexOf("]", i + 2);
+      if (end < 0) re += "\\[";
+      else {
+        let body = glob.slice(i + 1, end);
+        if (body.startsWith("!")) body = "^" + body.slice(1);
+        re += `[${body.replaceAll("\\", "\\\\")}]`;
+        i = end;
+      }
+    } else re += ch.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`, "s");
 }
