@@ -70,6 +70,15 @@ export type CliPlan =
  * @param options default config folder and name, job name, working directory, resolve context
  * @throws {RangeError} for unknown flags
  * @throws {ConfigError | ConfigSyntaxError} for configs or overrides that do not compose
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { composeForCli } from "./mod.ts";
+ * const dir = Deno.makeTempDirSync();
+ * Deno.writeTextFileSync(`${dir}/config.yaml`, "lr: 0.1\n");
+ * const plan = composeForCli(["--cfg", "job", "lr=0.5"], { defaultConfigDir: dir });
+ * assert.equal(plan.kind === "show" && plan.jobs[0].text, "lr: 0.5\n");
+ * ```
  */
 export function composeForCli(args: string[], options: CliOptions): CliPlan {
   const flags = parseHydraFlags(args);

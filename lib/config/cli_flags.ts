@@ -102,6 +102,13 @@ export function flagsHelp(): string {
  * Splits command-line arguments into Hydra's flags and overrides.
  *
  * @throws {RangeError} for an unknown flag, a missing flag value or a value not among the choices
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseHydraFlags } from "./mod.ts";
+ * const flags = parseHydraFlags(["-m", "--cfg", "job", "lr=1,2"]);
+ * assert.deepEqual([flags.multirun, flags.cfg, flags.overrides], [true, "job", ["lr=1,2"]]);
+ * ```
  */
 export function parseHydraFlags(args: string[]): HydraFlags {
   const out: HydraFlags = {

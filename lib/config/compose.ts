@@ -49,7 +49,15 @@ function absolute(dir: string, cwd: string): string {
  * The search path for `configDir`: Hydra's built-in configs first, then the folders
  * (absolute or relative to `cwd`) or sources, in order.
  *
- * @throws {MissingConfigError} when a folder does not exist
+ * @throws {ConfigCompositionError} when a folder does not exist
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createRepository, MemorySource } from "./mod.ts";
+ * const repo = createRepository([new MemorySource({ "db/a.yaml": "x: 1\n", "db/b.yaml": "x: 2\n" })]);
+ * assert.deepEqual(repo.groupOptions("db"), ["a", "b"]);
+ * assert.ok(repo.configExists("hydra/config"));
+ * ```
  */
 export function createRepository(
   configDir: string | ConfigSource | (string | ConfigSource)[],
@@ -85,6 +93,19 @@ export function createRepository(
  * @throws {MissingConfigError} for a missing config or group option (the options are listed)
  * @throws {ConfigCompositionError} for overrides that cannot apply (with Hydra's hints)
  * @throws {ConfigSyntaxError} for malformed YAML (file, line, column) or overrides
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { composeConfig, createRepository, MemorySource } from "./mod.ts";
+ * const repository = createRepository(new MemorySource({
+ *   "config.yaml": "defaults:\n  - optimizer: adam\n  - _self_\nseed: 1\n",
+ *   "optimizer/adam.yaml": "lr: 1e-3\n",
+ *   "optimizer/sgd.yaml": "lr: 0.1\nmomentum: 0.9\n",
+ * }));
+ * const cfg = composeConfig({ repository, overrides: ["optimizer=sgd", "optimizer.lr=0.05"], jobName: "train" });
+ * assert.deepEqual(cfg.job().toObject(), { optimizer: { lr: 0.05, momentum: 0.9 }, seed: 1 });
+ * assert.equal(cfg.get("hydra.job.name"), "train");
+ * ```
  */
 export function composeConfig(options: ComposeOptions = {}): Config {
   const cwd = options.cwd ?? Deno.cwd();

@@ -26,7 +26,19 @@ export interface ToObjectOptions {
   throwOnMissing?: boolean;
 }
 
-/** A config tree and the context its interpolations resolve in. */
+/**
+ * A config tree and the context its interpolations resolve in.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseConfig } from "./mod.ts";
+ * const cfg = parseConfig("lr: 1e-3\nname: run_${lr}\nroot: ???\n");
+ * assert.equal(cfg.get("name"), "run_0.001");
+ * assert.deepEqual(cfg.toObject({ throwOnMissing: false }), { lr: 0.001, name: "run_0.001", root: "???" });
+ * assert.equal(cfg.toYaml(), "lr: 0.001\nname: run_${lr}\nroot: ???\n");
+ * ```
+ */
 export class Config {
   /** The tree (dicts are `Map`s, floats {@link Float}s). */
   readonly root: ConfigMap;
@@ -136,6 +148,12 @@ export class Config {
  *
  * @throws {ConfigSyntaxError} for malformed YAML
  * @throws {TypeError} when the top level is not a mapping
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseConfig } from "./mod.ts";
+ * assert.deepEqual(parseConfig("a: yes\nb: 017\n").toObject(), { a: true, b: 15 });
+ * ```
  */
 export function parseConfig(
   text: string,

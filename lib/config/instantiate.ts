@@ -162,6 +162,13 @@ function unknownTarget(name: string, path: string, registry: TargetRegistry): In
  * calling any.
  *
  * @throws {InstantiationError} naming the first unknown target and where it is
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseConfig, TargetRegistry, validateTargets } from "./mod.ts";
+ * const registry = new TargetRegistry().register("opt.sgd", (kw) => kw);
+ * assert.throws(() => validateTargets(parseConfig("o: {_target_: opt.adam}\n"), registry), /unknown _target_ "opt.adam"/);
+ * ```
  */
 export function validateTargets(config: Config | PlainValue, registry: TargetRegistry): void {
   const plain = config instanceof Config

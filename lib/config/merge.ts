@@ -75,7 +75,18 @@ export function mergeInto(dest: ConfigMap, src: ConfigMap, options: MergeOptions
   }
 }
 
-/** Merges configs left to right into a new tree (`OmegaConf.merge`). */
+/**
+ * Merges configs left to right into a new tree (`OmegaConf.merge`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mergeConfigs, parseConfig, toPlain } from "./mod.ts";
+ * const a = parseConfig("x: {y: 1, z: [1]}\nk: 1\n").root;
+ * const b = parseConfig("x: {z: [2]}\nk: ???\n").root;
+ * assert.deepEqual(toPlain(mergeConfigs(a, b)), { x: { y: 1, z: [2] }, k: 1 });
+ * ```
+ */
 export function mergeConfigs(...configs: ConfigMap[]): ConfigMap {
   const out: ConfigMap = new Map();
   for (const cfg of configs) mergeInto(out, cfg);

@@ -84,7 +84,17 @@ const GRAMMAR_HINT = "See https://hydra.cc/docs/advanced/override_grammar/basic 
 /**
  * Parses one command-line override.
  *
+ * @param line one override as given on the command line
+ * @returns the parsed override
  * @throws {ConfigSyntaxError} naming the override and the column of the problem
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Float, parseOverride } from "./mod.ts";
+ * const o = parseOverride("+trainer.tags=[a,1e-3]");
+ * assert.deepEqual([o.type, o.keyOrGroup, o.value], ["add", "trainer.tags", ["a", new Float(0.001)]]);
+ * assert.equal(parseOverride("flag=yes").value, "yes");
+ * ```
  */
 export function parseOverride(line: string): Override {
   const p = new OverrideParser(line);

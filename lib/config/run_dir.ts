@@ -63,6 +63,17 @@ async function writeAtomic(path: string, text: string): Promise<void> {
  * @param runDir where (from {@link runDirOf})
  * @returns the list of files written
  * @throws {InterpolationError} when the job config cannot be resolved for `config.yaml`
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { composeConfig, createRepository, MemorySource, runDirOf, writeRunDir } from "./mod.ts";
+ * const repository = createRepository(new MemorySource({ "config.yaml": "x: 1\nhydra:\n  run:\n    dir: out/${x}\n" }));
+ * const cfg = composeConfig({ repository });
+ * const cwd = Deno.makeTempDirSync();
+ * const files = await writeRunDir(cfg, runDirOf(cfg, { cwd }));
+ * assert.equal(files[0], `${cwd}/out/1/config.yaml`);
+ * assert.equal(Deno.readTextFileSync(`${cwd}/out/1/.hydra/overrides.yaml`), "[]\n");
+ * ```
  */
 export async function writeRunDir(config: Config, runDir: string): Promise<string[]> {
   const job = config.job();

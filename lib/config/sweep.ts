@@ -32,7 +32,22 @@ export interface SweepOptions {
 /**
  * The override lists of each job, in job order.
  *
+ * @param overrides the command line's overrides, swept or not
+ * @param options group options for `glob()`, `hydra.sweeper.params`
+ * @returns one list of override strings per job
  * @throws {ConfigCompositionError} for `interval()` sweeps (not discrete)
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jobLine, sweepJobs } from "./mod.ts";
+ * const jobs = sweepJobs(["lr=0.1,0.01", "model=cnn,mlp"]);
+ * assert.deepEqual(jobs.map((j, i) => jobLine(i, j)), [
+ *   "#0 : lr=0.1 model=cnn",
+ *   "#1 : lr=0.1 model=mlp",
+ *   "#2 : lr=0.01 model=cnn",
+ *   "#3 : lr=0.01 model=mlp",
+ * ]);
+ * ```
  */
 export function sweepJobs(
   overrides: (string | Override)[],

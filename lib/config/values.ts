@@ -115,6 +115,14 @@ export function toPlain(value: ConfigValue): PlainValue {
  * integers become {@link Float}s; `Float` instances and `Map`s pass through.
  *
  * @throws {TypeError} for values a config cannot hold (functions, class instances)
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Float, fromPlain, toPlain } from "./mod.ts";
+ * const tree = fromPlain({ lr: 0.5, epochs: 2 });
+ * assert.ok((tree as Map<string, unknown>).get("lr") instanceof Float);
+ * assert.deepEqual(toPlain(tree), { lr: 0.5, epochs: 2 });
+ * ```
  */
 export function fromPlain(value: unknown, where = "value"): ConfigValue {
   if (value === null || value === undefined) return null;

@@ -43,6 +43,14 @@ const BOOL_WORDS: Record<string, boolean> = {
  * @returns the config tree (an empty document gives an empty dict)
  * @throws {ConfigSyntaxError} for malformed YAML, duplicate keys or unsupported tags,
  *   naming the file, line and column
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Float, parseYaml, toYaml } from "./mod.ts";
+ * const tree = parseYaml("a: 1.0\nb: off\n", "inline.yaml");
+ * assert.deepEqual(tree, new Map<string, unknown>([["a", new Float(1)], ["b", false]]));
+ * assert.equal(toYaml(tree), "a: 1.0\nb: false\n");
+ * ```
  */
 export function parseYaml(text: string, source: string): ConfigValue {
   const lines = new LineCounter();
