@@ -2,7 +2,8 @@
  * `deno task train [flags] [overrides]`: compose the experiment config the way
  * Hydra does and run it. With `--cfg job|hydra|all` it prints the config and
  * exits; `--help` lists the config groups; `-m` runs a sweep. Training itself
- * arrives with the training issue: for now each job gets its run directory.
+ * arrives with the training issue: for now each job gets its run directory and
+ * its resolved config is printed (YAML on stdout, messages on stderr).
  *
  * @module
  */
@@ -60,6 +61,8 @@ export async function main(args: string[]): Promise<number> {
     validateTargets(job.config.job(), targets);
     await writeRunDir(job.config, job.runDir);
     console.error(`Run directory: ${job.runDir}`);
+    const yaml = job.config.job().resolved().toYaml();
+    await Deno.stdout.write(new TextEncoder().encode(plan.multirun ? `---\n${yaml}` : yaml));
   }
   console.error(
     "Training arrives with the training issue: the run directories hold the composed configs.",

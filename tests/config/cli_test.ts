@@ -156,9 +156,10 @@ Deno.test("train -m --cfg job prints each job's launcher line and config", async
 
 Deno.test("train without --cfg creates the run directory with Hydra's files", async () => {
   const cwd = await Deno.makeTempDir();
-  const { code, stderr } = await train(["model=mlp", "run_name=smoke"], { cwd });
+  const { code, stdout, stderr } = await train(["model=mlp", "run_name=smoke"], { cwd });
   assert.equal(code, 0, stderr);
   assert.match(stderr, /Training arrives with the training issue/);
+  assert.equal((yaml(stdout).get("model") as Map<string, unknown>).get("name"), "mlp");
   const runs = [...Deno.readDirSync(`${cwd}/results/mlp/default`)].map((e) => e.name);
   assert.equal(runs.length, 1);
   assert.match(runs[0], /^smoke_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/);
