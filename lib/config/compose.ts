@@ -14,9 +14,9 @@ import { splitKey } from "./keys.ts";
 import { mergeInto } from "./merge.ts";
 import { applyOverrides } from "./overrides.ts";
 import { parseOverride } from "./override_parser.ts";
-import { isHydraOverride, isSweep, type Override } from "./override_types.ts";
+import { isHydraOverride, isSweep, type Override, overrideValue } from "./override_types.ts";
 import { ConfigRepository, type ConfigSource, FileSource } from "./repository.ts";
-import { type ConfigMap, type ConfigValue, isMap, MISSING } from "./values.ts";
+import { type ConfigMap, type ConfigValue, isMap, MISSING, toPlain } from "./values.ts";
 
 /** How to compose. */
 export interface ComposeOptions extends ResolveOptions {
@@ -109,13 +109,14 @@ export function createRepository(
  */
 export function composeConfig(options: ComposeOptions = {}): Config {
   const cwd = options.cwd ?? Deno.cwd();
-  const repo = options.repository ?? createRepository(options.configDir ?? "conf", cwd);
   const configName = options.configName === undefined ? "config" : options.configName;
   const parsed = (options.overrides ?? []).map((
     o,
   ) => (typeof o === "string" ? parseOverride(o) : o));
   const runMode = options.runMode ?? "run";
   validateSweeps(parsed, runMode);
+  const base = options.repository ?? createRepository(options.configDir ?? "conf", cwd);
+  const repo = withSearchPath(base, configName, parsed, cwd);
   const list = createDefaultsList(repo, configName, parsed, {
     skipMissing: runMode === "multirun",
     prependHydra: repo.configExists("hydra/config"),
@@ -141,6 +142,42 @@ export function composeConfig(options: ComposeOptions = {}): Config {
     cwd,
   });
   return new Config(cfg, options);
+}
+
+/**
+ * Adds the folders of `hydra.searchpath` (from the command line, else from the
+ * primary config) after the other sources, as Hydra does; `file://` prefixes are
+ * optional, other schemes are not supported.
+ */
+function withSearchPath(
+  repo: ConfigRepository,
+  configName: string | null,
+  overrides: Override[],
+  cwd: string,
+): ConfigRepository {
+  const fromCli = overrides.find((o) => o.keyOrGroup === "hydra.searchpath" && o.type !== "delete");
+  let paths: ConfigValue | undefined = fromCli ? overrideValue(fromCli) : undefined;
+  if (!fromCli && configName !== null) {
+    const hydra = repo.load(configName)?.config.get("hydra");
+    paths = isMap(hydra) ? hydra.get("searchpath") : undefined;
+  }
+  if (paths === undefined || paths === null) return repo;
+  if (!Array.isArray(paths) || !paths.every((p) => typeof p === "string")) {
+    throw new ConfigCompositionError(
+      `hydra.searchpath must be a list of strings, got ${JSON.stringify(toPlain(paths))}`,
+    );
+  }
+  if (paths.length === 0) return repo;
+  const provider = fromCli ? "hydra.searchpath in command-line" : "hydra.searchpath in main";
+  const extra = (paths as string[]).map((p) => {
+    if (p.includes("://") && !p.startsWith("file://")) {
+      throw new ConfigCompositionError(
+        `Cannot add "${p}" to the search path: only folders (file://) are supported`,
+      );
+    }
+    return new FileSource(absolute(p.replace(/^file:\/\//, ""), cwd), provider);
+  });
+  return new ConfigRepository([...repo.sources, ...extra]);
 }
 
 function validateSweeps(overrides: Override[], runMode: "run" | "multirun"): void {
