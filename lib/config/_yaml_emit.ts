@@ -7,7 +7,7 @@
  */
 import { looksLikePyNumber, plainTag } from "./_yaml11.ts";
 import { pyFloatRepr } from "./_pyrepr.ts";
-import { type ConfigValue, Float, isList, isMap } from "./values.ts";
+import { type ConfigValue, Float, isList, isMap, keyText, TYPED_KEY } from "./values.ts";
 
 const BREAKS = "\n\x85\u2028\u2029";
 const SPACE_OR_BREAK = "\0 \t\r" + BREAKS;
@@ -23,7 +23,7 @@ function emitMap(map: Map<string, ConfigValue>, indent: number): string[] {
   const pad = " ".repeat(indent);
   const lines: string[] = [];
   for (const [key, value] of map) {
-    const head = `${pad}${emitString(key)}:`;
+    const head = `${pad}${key.startsWith(TYPED_KEY) ? keyText(key) : emitString(key)}:`;
     if (isMap(value) && value.size > 0) {
       lines.push(head, ...emitMap(value, indent + 2));
     } else if (isList(value) && value.length > 0) {

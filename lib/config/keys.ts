@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type ConfigValue, isList, isMap } from "./values.ts";
+import { type ConfigValue, isList, isMap, keyText } from "./values.ts";
 
 /** One step of a path: a dict key or a list index. */
 export type Segment = string | number;
@@ -84,7 +84,7 @@ export function formatPath(path: readonly Segment[]): string {
   let out = "";
   for (const seg of path) {
     if (typeof seg === "number") out += `[${seg}]`;
-    else out += out === "" ? seg : `.${seg}`;
+    else out += out === "" ? keyText(seg) : `.${keyText(seg)}`;
   }
   return out;
 }

@@ -23,6 +23,18 @@ export type ConfigMap = Map<string, ConfigValue>;
 /** Any node of a config tree. */
 export type ConfigValue = Scalar | ConfigValue[] | ConfigMap;
 
+/**
+ * Prefix of dict keys that YAML typed as something else than a string (`1: a`,
+ * `true: b`), followed by the key's YAML text: `1` and `"1"` stay distinct keys and
+ * print back as PyYAML prints them. Dotted paths address string keys only, as in OmegaConf.
+ */
+export const TYPED_KEY = "\u0000";
+
+/** A dict key as written in YAML and shown to users (typed keys lose their marker). */
+export function keyText(key: string): string {
+  return key.startsWith(TYPED_KEY) ? key.slice(TYPED_KEY.length) : key;
+}
+
 /** The mandatory-value marker: a value that must be given before it is read. */
 export const MISSING = "???";
 
@@ -102,7 +114,7 @@ export type PlainValue =
 export function toPlain(value: ConfigValue): PlainValue {
   if (value instanceof Map) {
     const out: { [key: string]: PlainValue } = {};
-    for (const [k, v] of value) out[k] = toPlain(v);
+    for (const [k, v] of value) out[keyText(k)] = toPlain(v);
     return out;
   }
   if (Array.isArray(value)) return value.map(toPlain);

@@ -21,9 +21,8 @@ import {
 } from "yaml";
 import { ConfigSyntaxError } from "./errors.ts";
 import { constructFloat, constructInt, plainTag, resolvePlain } from "./_yaml11.ts";
-import { emitYaml } from "./_yaml_emit.ts";
-import { pyFloatRepr } from "./_pyrepr.ts";
-import { type ConfigMap, type ConfigValue, Float, type Scalar } from "./values.ts";
+import { emitScalar, emitYaml } from "./_yaml_emit.ts";
+import { type ConfigMap, type ConfigValue, Float, type Scalar, TYPED_KEY } from "./values.ts";
 
 const TAG = "tag:yaml.org,2002:";
 const BOOL_WORDS: Record<string, boolean> = {
@@ -194,9 +193,9 @@ class Reader {
     if (node === null || isScalar(node) || isAlias(node)) {
       const value = this.read(node);
       if (typeof value === "string") return { text: value, isString: true };
-      if (value instanceof Float) return { text: pyFloatRepr(value.value), isString: false };
+      if (value instanceof Float) return { text: TYPED_KEY + emitScalar(value), isString: false };
       if (!(value instanceof Map) && !Array.isArray(value)) {
-        return { text: String(value), isString: false };
+        return { text: TYPED_KEY + emitScalar(value), isString: false };
       }
     }
     throw this.#error(node!, "mapping keys must be scalars");

@@ -91,3 +91,9 @@ Deno.test("parseHeader() reads # @package and stops at the first other line", ()
   assert.deepEqual(parseHeader("# a comment\n# @package x\n", "f"), {});
   assert.throws(() => parseHeader("# @package\n", "f.yaml"), /expected header "# @KEY VALUE"/);
 });
+
+Deno.test("parseYaml() keeps YAML-typed keys apart from string keys and prints them back", () => {
+  const text = "w:\n  0: 1.0\n  '0': x\n  true: y\n  null: n\n";
+  assert.equal(toYaml(parseYaml(text, "t")), text);
+  assert.deepEqual(toPlain(parseYaml("w: {1: a}\n", "t")), { w: { "1": "a" } });
+});
