@@ -5,6 +5,23 @@
  * interpolations, expand sweeps, create run directories and instantiate `_target_`
  * nodes from a registry of factories.
  *
+ * Config trees use `Map`s for dicts (key order kept) and {@link Float} for floats
+ * (so `1.0` stays a float); {@link Config.toObject} gives plain JavaScript.
+ *
+ * Choices where Hydra is unclear or does not fit TypeScript:
+ * - Hydra's own config groups (`hydra/launcher`, `hydra/job_logging`, ...) are built in
+ *   and searched first, as `pkg://hydra.conf` is; `hydra.searchpath` takes folders only.
+ * - `--config-dir` alone replaces the project's default `conf/` (an application without
+ *   a config path, in Hydra's terms); relative paths resolve against the caller's directory.
+ * - `--multirun --cfg job` prints each job's launcher line and config instead of failing.
+ * - Quirks kept as Hydra 1.3.2 has them: `~key` on a `null` value says the key does not
+ *   exist; `--resolve` rejects a dict or list returned by `oc.decode`; sweep lines print
+ *   booleans as `True`/`False`; `_group_` in a `# @package` header is a literal key.
+ * - Factories take `(kwargs, ...args)`; `_partial_` returns `(moreKwargs, ...moreArgs) => ...`;
+ *   `_convert_` is accepted and ignored (results are plain objects).
+ * - YAML keys typed by YAML (`1:`, `true:`) stay distinct from string keys and print back
+ *   unquoted; dotted paths reach string keys only, as in OmegaConf.
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
