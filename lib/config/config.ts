@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Interpolator, type ResolveOptions } from "./interpolation.ts";
+import { checkInterpolations, Interpolator, type ResolveOptions } from "./interpolation.ts";
 import { getAt, type Segment, splitKey } from "./keys.ts";
 import { resolveInPlace, toContainer } from "./resolve_tree.ts";
 import { parseYaml, toYaml } from "./yaml_io.ts";
@@ -164,6 +164,7 @@ export function parseConfig(
   if (!isMap(tree)) {
     throw new TypeError(`Cannot use "${source}" as a config: the top level must be a mapping`);
   }
+  checkInterpolations(tree, source);
   return new Config(tree, options);
 }
 

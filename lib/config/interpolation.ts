@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { InterpolationError, MissingValueError } from "./errors.ts";
+import { ConfigSyntaxError, InterpolationError, MissingValueError } from "./errors.ts";
 import {
   type Element,
   type Interp,
@@ -78,6 +78,37 @@ function parseCached(text: string): TextAst {
 
 function defaultEnv(name: string): string | undefined {
   return Deno.env.get(name);
+}
+
+/**
+ * Checks the interpolation syntax of every string under `value`, as OmegaConf does
+ * when a value is stored (a config file is rejected at load, not at first use).
+ *
+ * @throws {ConfigSyntaxError} naming `source` and the key of the first malformed string
+ */
+export function checkInterpolations(
+  value: ConfigValue,
+  source: string,
+  path: Segment[] = [],
+): void {
+  if (value instanceof Map) {
+    for (const [k, v] of value) checkInterpolations(v, source, [...path, k]);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => checkInterpolations(v, source, [...path, i]));
+  } else if (isInterpolation(value)) {
+    try {
+      parseCached(value);
+    } catch (err) {
+      const detail = (err as Error).message.replace(/^Cannot parse interpolation in "[^]*?": /, "");
+      throw new ConfigSyntaxError(
+        `Cannot parse "${source}": bad interpolation "${value}"${
+          path.length ? ` at "${formatPath(path)}"` : ""
+        }: ${detail}`,
+        { source },
+        { cause: err },
+      );
+    }
+  }
 }
 
 /** Resolves the interpolations of one config tree. */

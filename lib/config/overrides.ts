@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { ConfigCompositionError, ConfigError } from "./errors.ts";
-import { Interpolator } from "./interpolation.ts";
+import { ConfigCompositionError, ConfigError, ConfigSyntaxError } from "./errors.ts";
+import { checkInterpolations, Interpolator } from "./interpolation.ts";
 import { childOf, formatPath, isIndex, type Segment, splitKey } from "./keys.ts";
 import { mergeInto, StructKeyError } from "./merge.ts";
 import { elementText, type Override, overrideValue } from "./override_types.ts";
@@ -37,7 +37,7 @@ export function applyOverrides(cfg: ConfigMap, overrides: Override[]): void {
     try {
       applyOne(cfg, o);
     } catch (err) {
-      if (err instanceof ConfigError) throw err;
+      if (err instanceof ConfigError || err instanceof ConfigSyntaxError) throw err;
       throw new ConfigCompositionError(
         `Error merging override "${o.inputLine}": ${(err as Error).message}`,
         {
@@ -51,6 +51,7 @@ export function applyOverrides(cfg: ConfigMap, overrides: Override[]): void {
 function applyOne(cfg: ConfigMap, o: Override): void {
   const key = o.keyOrGroup;
   const value = overrideValue(o);
+  if (value !== undefined) checkInterpolations(value, o.inputLine);
   const selected = () => new Interpolator(cfg).select(key)?.value ?? null;
   if (o.type === "delete") {
     const current = selected();

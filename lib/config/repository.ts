@@ -7,6 +7,7 @@
  * @module
  */
 import { MissingConfigError } from "./errors.ts";
+import { checkInterpolations } from "./interpolation.ts";
 import { parseHeader, parseYaml } from "./yaml_io.ts";
 import { type ConfigMap, type ConfigValue, deepCopy, isMap } from "./values.ts";
 
@@ -173,6 +174,7 @@ export class ConfigRepository {
     }
     const defaults = value.get("defaults");
     value.delete("defaults");
+    checkInterpolations(value, file);
     if (defaults !== undefined && !Array.isArray(defaults)) {
       throw new TypeError(`Invalid defaults list in "${file}": defaults must be a list`);
     }

@@ -673,6 +673,17 @@ export const CASES: ComposeCase[] = [
     error: /unknown resolver "nope"/,
   },
   {
+    name: "a malformed interpolation in a config file fails at load, as OmegaConf checks it",
+    files: { "config.yaml": "a: 1\nb: [x, 'cost ${a']\n" },
+    error: /config\.yaml": bad interpolation "cost \$\{a" at "b\[1\]"/,
+  },
+  {
+    name: "a malformed interpolation in a quoted override value fails",
+    files: { "config.yaml": "a: 1\n" },
+    overrides: ["a='${b'"],
+    error: /Cannot parse "a='\$\{b'": bad interpolation "\$\{b"/,
+  },
+  {
     name: "override values can interpolate composed keys",
     files: STD,
     overrides: ["app.name=${db.driver}_app"],
