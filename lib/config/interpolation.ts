@@ -66,6 +66,17 @@ export class InterpolationToMissingError extends InterpolationError {}
 
 const AST_CACHE = new Map<string, TextAst>();
 
+// OmegaConf's quick check for common interpolations (no nesting, simple arguments): strings
+// it accepts are valid and need no full parse until they are resolved.
+const KEY = "[$\\w]+";
+const KEY_B = `${KEY}|\\[${KEY}\\]`;
+const NODE = `\\$\\{\\s*(?:\\.)*(?:${KEY_B})(?:\\.(?:${KEY_B}))*\\s*\\}`;
+const ID = "[a-zA-Z_][\\w\\-]*";
+const ARG = "[a-zA-Z_0-9/\\-+.$%*@?|]+";
+const RESOLVER = `\\$\\{\\s*(?:${ID}(?:\\.${ID})*)?\\s*:\\s*(?:${ARG}(?:\\s*,\\s*${ARG})*)?\\s*\\}`;
+const OUTER = "(?:[^$]|\\$(?!\\{))+";
+const SIMPLE_INTERPOLATION = new RegExp(`^(?:${OUTER})?(?:(?:${NODE}|${RESOLVER})(?:${OUTER})?)+$`);
+
 function parseCached(text: string): TextAst {
   let ast = AST_CACHE.get(text);
   if (!ast) {
@@ -95,7 +106,7 @@ export function checkInterpolations(
     for (const [k, v] of value) checkInterpolations(v, source, [...path, k]);
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => checkInterpolations(v, source, [...path, i]));
-  } else if (isInterpolation(value)) {
+  } else if (isInterpolation(value) && !SIMPLE_INTERPOLATION.test(value)) {
     try {
       parseCached(value);
     } catch (err) {
