@@ -59,8 +59,8 @@ for (const name of names) {
       ...(c.flags ?? []),
       ...c.overrides,
     ];
-    const run = () =>
-      composeForCli(args, { defaultConfigDir: CONF, cwd: Deno.makeTempDirSync(), env });
+    // --cfg only composes and prints: nothing is written under cwd
+    const run = () => composeForCli(args, { defaultConfigDir: CONF, cwd: dir, env });
     if (c.expect === "error") {
       assert.throws(run);
       return;

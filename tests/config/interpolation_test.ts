@@ -109,7 +109,10 @@ Deno.test("relative interpolations above the root fail", () => {
 });
 
 Deno.test("malformed interpolations fail with the text", () => {
-  assert.throws(() => parseConfig("a: ${b\n"), /Cannot parse "<text>": bad interpolation "\$\{b" at "a"/);
+  assert.throws(
+    () => parseConfig("a: ${b\n"),
+    /Cannot parse "<text>": bad interpolation "\$\{b" at "a"/,
+  );
   assert.throws(() => parseConfig("a: ${b:c:}\n").get("a"), InterpolationError);
 });
 
