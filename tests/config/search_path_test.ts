@@ -19,6 +19,8 @@ Deno.test("hydra.searchpath in the primary config adds folders after the config 
   const cfg = composeConfig({ configDir: main });
   assert.deepEqual(cfg.job().toObject(), { db: { port: 5432 } });
   assert.deepEqual(cfg.get("hydra.searchpath"), [`file://${shared}`]);
+  Deno.removeSync(shared, { recursive: true });
+  Deno.removeSync(main, { recursive: true });
 });
 
 Deno.test("hydra.searchpath from the command line, relative to the working directory", () => {
@@ -28,11 +30,13 @@ Deno.test("hydra.searchpath from the command line, relative to the working direc
   });
   const cfg = composeConfig({ configDir: "main", cwd, overrides: ["hydra.searchpath=[extra]"] });
   assert.deepEqual(cfg.job().toObject(), { db: { port: 1 } });
+  Deno.removeSync(cwd, { recursive: true });
 });
 
 Deno.test("hydra.searchpath rejects schemes other than file://", () => {
   const main = tree({ "config.yaml": "hydra:\n  searchpath: [pkg://x.conf]\n" });
   assert.throws(() => composeConfig({ configDir: main }), ConfigCompositionError);
+  Deno.removeSync(main, { recursive: true });
 });
 
 Deno.test("a missing config folder is reported with the flags that set it", () => {
