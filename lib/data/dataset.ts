@@ -11,7 +11,7 @@ export interface TensorSource {
 }
 
 /** Image files decoded on demand with sharp. */
-export interface FileSource {
+export interface ImageFileSource {
   /** Discriminant. */
   readonly kind: "files";
   /** Named in messages (the folder). */
@@ -23,7 +23,7 @@ export interface FileSource {
 }
 
 /** Where samples come from. */
-export type SampleSource = TensorSource | FileSource;
+export type SampleSource = TensorSource | ImageFileSource;
 
 /**
  * A labelled data set: per sample, the source it lives in, its item in that source and

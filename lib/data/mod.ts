@@ -31,7 +31,7 @@
  * @module
  */
 
-export type { Dataset, FileSource, SampleSource, TensorSource } from "./dataset.ts";
+export type { Dataset, ImageFileSource, SampleSource, TensorSource } from "./dataset.ts";
 export {
   classCounts,
   DataError,

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DataError, DataLoader, type FileSource, loadImageFolder } from "../../lib/data/mod.ts";
+import {
+  DataError,
+  DataLoader,
+  type ImageFileSource,
+  loadImageFolder,
+} from "../../lib/data/mod.ts";
 import { pattern, withTempDir, writeImage } from "./_images.ts";
 
 Deno.test("loadImageFolder() sorts classes and files as torchvision's ImageFolder", async () => {
@@ -13,7 +18,7 @@ Deno.test("loadImageFolder() sorts classes and files as torchvision's ImageFolde
     await writeImage(join(root, ".hidden", "x.png"));
     const ds = await loadImageFolder(root);
     assert.deepEqual(ds.classes, ["cat", "dog"]);
-    const paths = (ds.sources[0] as FileSource).paths.map((p) => p.slice(root.length + 1));
+    const paths = (ds.sources[0] as ImageFileSource).paths.map((p) => p.slice(root.length + 1));
     assert.deepEqual(paths, ["cat/nested/y.png", "cat/z.jpeg", "dog/a.JPG", "dog/b.png"]);
     assert.deepEqual([...ds.labels], [0, 0, 1, 1]);
   });
