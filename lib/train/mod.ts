@@ -45,3 +45,4 @@ export {
   encodeSafetensors,
   type SafeTensor,
 } from "./safetensors.ts";
+export { toEvalMode } from "./eval_mode.ts";
