@@ -46,3 +46,13 @@ export {
   type SafeTensor,
 } from "./safetensors.ts";
 export { toEvalMode } from "./eval_mode.ts";
+export {
+  type ArtifactOptions,
+  defaultTrainable,
+  exportInferenceModel,
+  generateArtifacts,
+  saveArtifacts,
+  type SlotInfo,
+  type TrainingArtifacts,
+} from "./artifacts.ts";
+export { type Batch, type StepResult, TrainSession, type TrainSessionOptions } from "./session.ts";
