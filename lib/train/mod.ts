@@ -55,4 +55,9 @@ export {
   type SlotInfo,
   type TrainingArtifacts,
 } from "./artifacts.ts";
-export { type Batch, type StepResult, TrainSession, type TrainSessionOptions } from "./session.ts";
+export {
+  type StepResult,
+  type TrainBatch,
+  TrainSession,
+  type TrainSessionOptions,
+} from "./session.ts";

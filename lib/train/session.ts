@@ -24,7 +24,7 @@ export interface TrainSessionOptions {
 }
 
 /** A mini-batch: inputs `[B, …]` float32 and labels `[B]` int64. */
-export interface Batch {
+export interface TrainBatch {
   x: Tensor;
   y: Tensor;
 }
@@ -118,10 +118,12 @@ export class TrainSession {
     return this.#steps;
   }
 
-  #checkBatch(batch: Batch): number {
+  #checkBatch(batch: TrainBatch): number {
     const { x, y } = batch;
     if (x.dtype !== "float32") {
-      throw new TypeError(`Batch input "${this.artifacts.input}" must be float32, got ${x.dtype}`);
+      throw new TypeError(
+        `TrainBatch input "${this.artifacts.input}" must be float32, got ${x.dtype}`,
+      );
     }
     if (y.dtype !== "int64") {
       throw new TypeError(`Labels "${this.artifacts.labels}" must be int64, got ${y.dtype}`);
@@ -135,7 +137,7 @@ export class TrainSession {
     return b;
   }
 
-  #feeds(batch: Batch, slots: Slot[]): Record<string, Tensor> {
+  #feeds(batch: TrainBatch, slots: Slot[]): Record<string, Tensor> {
     const feeds: Record<string, Tensor> = {
       [this.artifacts.input]: batch.x,
       [this.artifacts.labels]: batch.y,
@@ -158,7 +160,10 @@ export class TrainSession {
    * @returns loss (before the update) and gradient norm
    * @throws {TypeError|RangeError} for a batch of the wrong dtype or shape, before ORT runs
    */
-  async trainStep(batch: Batch, options: { lr: number; logits?: boolean }): Promise<StepResult> {
+  async trainStep(
+    batch: TrainBatch,
+    options: { lr: number; logits?: boolean },
+  ): Promise<StepResult> {
     const b = this.#checkBatch(batch);
     const a = this.artifacts;
     const feeds = this.#feeds(batch, [...this.#params, ...this.#states.flat(), ...this.#buffers]);
@@ -230,7 +235,7 @@ export class TrainSession {
    * @param batch inputs and labels
    * @returns mean loss and logits `[B, classes]`
    */
-  async evaluate(batch: Batch): Promise<{ loss: number; logits: Tensor }> {
+  async evaluate(batch: TrainBatch): Promise<{ loss: number; logits: Tensor }> {
     this.#checkBatch(batch);
     const out = await this.#eval.run(this.#feeds(batch, [...this.#params, ...this.#buffers]));
     const loss = (out[this.artifacts.loss]!.data as Float32Array)[0]!;
