@@ -207,6 +207,7 @@ export function storeSuite(name: string, open: () => Promise<Opened>): void {
   test("exportLabeled() writes label folders and a manifest of labeled examples", async (store) => {
     const ids = [...(await seed(store)).keys()];
     await store.setLabel(ids[2]!, "2");
+    await new Promise((r) => setTimeout(r, 5)); // labeled_at orders the export
     await store.setLabel(ids[0]!, "5");
     const dir = await Deno.makeTempDir();
     try {
