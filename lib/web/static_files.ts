@@ -82,8 +82,10 @@ interface Cached {
 
 /**
  * Serves the files of a folder as they are, at the URL path of their path
- * inside it, with ETags and 304s. Paths with `..`, dot files and folders are
- * never served; anything not found yields `undefined` so the app goes on.
+ * inside it, with ETags and 304s. Only names with an extension are looked up
+ * (`/style.css`, `/img/logo.svg`), so page URLs cost no file system call.
+ * Paths with `..`, dot files and folders are never served; anything not found
+ * yields `undefined` so the app goes on.
  *
  * @param dir the folder (`static/`)
  * @param options cache policy
@@ -108,6 +110,7 @@ export function staticHandler(
     if (parts.length === 0 || parts.some((p) => p.startsWith(".") || p.includes("\\"))) {
       return undefined;
     }
+    if (!parts.at(-1)!.includes(".")) return undefined; // page URLs cost no file system call
     if (path.includes("\0")) return undefined;
     const full = join(root, ...parts);
     if (!full.startsWith(root + sep)) return undefined;

@@ -58,3 +58,16 @@ Deno.test("etagMatches() compares weakly and ignores unrelated tags", () => {
   assert.equal(etagMatches('"b", "c"', '"a"'), false);
   assert.equal(etagMatches(null, '"a"'), false);
 });
+
+Deno.test("staticHandler() looks up only names with an extension", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(join(dir, "LICENSE"), "text");
+    await Deno.writeTextFile(join(dir, "robots.txt"), "User-agent: *");
+    const serve = staticHandler(dir);
+    assert.equal(await serve(new Request("http://x/LICENSE")), undefined);
+    assert.equal((await serve(new Request("http://x/robots.txt")))?.status, 200);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
