@@ -41,11 +41,5 @@ export { imageTypeOf, MAX_IMAGE_BYTES, uncertainty } from "./_common.ts";
 export { DATABASE_FILE, LocalStore, type LocalStoreOptions } from "./local.ts";
 export { SupabaseStore, type SupabaseStoreOptions } from "./supabase.ts";
 export { addWithFallback, type FallbackResult } from "./fallback.ts";
-export {
-  EXPORT_FORMAT,
-  EXPORT_VERSION,
-  exportLabeled,
-  type ExportLabeledOptions,
-  type ExportSummary,
-} from "./export.ts";
+export { exportLabeled, type ExportLabeledOptions, type ExportSummary } from "./export.ts";
 export { type OpenedStores, openStores, type StoreConfig } from "./open.ts";
