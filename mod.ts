@@ -10,3 +10,5 @@
 
 export * from "./lib/config/mod.ts";
 export * from "./lib/onnx/mod.ts";
+export * from "./lib/store/mod.ts";
+export * from "./lib/assist/mod.ts";
