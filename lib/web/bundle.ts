@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { writeManifest } from "./manifest.ts";
+import { runEsbuild } from "./_esbuild.ts";
 import { islandName } from "./_islands.ts";
 import type { Manifest } from "./types.ts";
 
@@ -21,7 +22,7 @@ export interface IslandBundle {
 export interface BuildBundleOptions {
   /** Folder the bundle is written to (`<root>/build/web`). */
   outDir: string;
-  /** deno.json whose import map and JSX settings apply (default: nearest above the manifest). */
+  /** deno.json whose deno.lock and JSX settings apply (default: nearest above the manifest). */
   config?: string;
   /** Minify (default true). */
   minify?: boolean;
@@ -41,101 +42,50 @@ export function findDenoConfig(dir: string): string | undefined {
   }
 }
 
-function specifier(from: string, file: string): string {
-  const rel = relative(from, file).replaceAll("\\", "/");
-  return rel.startsWith(".") ? rel : `./${rel}`;
-}
-
-async function hash(bytes: Uint8Array, length: number): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return Array.from(digest.subarray(0, length), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Static imports of a bundled ESM file (`import … from "./x.js"`, `import "./x.js"`). */
-export function staticImports(code: string): string[] {
-  const out = new Set<string>();
-  for (const m of code.matchAll(/(?:\bfrom|\bimport)\s*["']\.\/([\w.-]+\.js)["']/g)) out.add(m[1]!);
-  return [...out];
-}
-
-async function runDenoBundle(entries: string[], outDir: string, options: BuildBundleOptions) {
-  const args = ["bundle", "--quiet", "--platform=browser", "--format=esm", "--code-splitting"];
-  if (options.minify ?? true) args.push("--minify");
-  if (options.config) args.push(`--config=${options.config}`);
-  args.push(`--outdir=${outDir}`, ...entries);
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args,
-    stdout: "null",
-    stderr: "piped",
-    env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
-  }).output();
-  if (code !== 0) {
-    const text = new TextDecoder().decode(stderr).trim();
-    const line = text.split("\n").find((l) => /error/i.test(l)) ?? text.split("\n")[0];
-    throw new Error(`Cannot bundle islands: deno bundle failed: ${line}`, {
-      cause: new Error(text),
-    });
-  }
-}
-
 /**
- * Bundles the manifest's islands for the browser with `deno bundle` (esbuild
- * inside Deno, which resolves the import map's npm packages): one entry per
- * island, a boot module and shared chunks, content-hashed, written to `outDir`
- * with a `bundle.json` index, replacing what was there.
+ * Bundles the manifest's islands for the browser with esbuild (npm packages
+ * resolved at the versions deno.lock pins, from Deno's cache: nothing is
+ * fetched): one entry per island, a boot module and shared chunks, names
+ * content-hashed, written to `outDir` with a `bundle.json` index, replacing
+ * what was there.
  *
  * @param manifest the app's manifest
  * @param options output folder, deno.json, minify
- * @returns the bundle, read back
- * @throws {Error} when bundling fails (a syntax error in an island…)
+ * @returns the bundle
+ * @throws {Error} when bundling fails (naming file, line and column), or no deno.json is found
  */
 export async function buildIslandBundle(
   manifest: Manifest,
   options: BuildBundleOptions,
 ): Promise<IslandBundle> {
-  const base = dirname(fileURLToPath(manifest.baseUrl));
-  const config = options.config ?? findDenoConfig(base);
+  const root = dirname(fileURLToPath(manifest.baseUrl));
+  const config = options.config ?? findDenoConfig(root);
+  if (!config) throw new Error(`Cannot bundle islands: no deno.json in or above "${root}"`);
   const tmp = `${options.outDir}.tmp-${crypto.randomUUID().slice(0, 8)}`;
-  const entriesDir = join(tmp, "entries");
-  await Deno.mkdir(entriesDir, { recursive: true });
+  await Deno.mkdir(join(tmp, "js"), { recursive: true });
   try {
-    const entries: string[] = [join(entriesDir, `${BOOT_ENTRY}.ts`)];
-    await Deno.writeTextFile(entries[0]!, `import "${specifier(entriesDir, CLIENT)}";\n`);
-    for (const key of Object.keys(manifest.islands).sort()) {
-      const file = fileURLToPath(new URL(key, manifest.baseUrl));
-      const entry = join(entriesDir, `${islandName(key)}.ts`);
-      await Deno.writeTextFile(
-        entry,
-        `export { default } from "${specifier(entriesDir, file)}";\n`,
-      );
-      entries.push(entry);
+    const entries: Record<string, string> = { [BOOT_ENTRY]: CLIENT };
+    for (const key of Object.keys(manifest.islands)) {
+      entries[islandName(key)] = fileURLToPath(new URL(key, manifest.baseUrl));
     }
-    const raw = join(tmp, "raw");
-    await runDenoBundle(entries, raw, { ...options, config });
-    const bundle: IslandBundle = { boot: "", islands: {}, imports: {}, files: new Map() };
-    const js = join(tmp, "js");
-    await Deno.mkdir(js);
-    const outputs = (await Array.fromAsync(Deno.readDir(raw))).sort((a, b) =>
-      a.name < b.name ? -1 : 1
-    );
-    for (const e of outputs) {
-      if (!e.isFile || !e.name.endsWith(".js")) continue;
-      const bytes = await Deno.readFile(join(raw, e.name));
-      const stem = e.name.slice(0, -3);
-      let name = e.name;
-      if (!stem.startsWith("chunk-")) {
-        name = `${stem}-${await hash(bytes, 6)}.js`;
-        if (stem === BOOT_ENTRY) bundle.boot = name;
-        else bundle.islands[stem] = name;
-      }
-      bundle.files.set(name, bytes);
-      bundle.imports[name] = staticImports(new TextDecoder().decode(bytes));
-      await Deno.writeFile(join(js, name), bytes);
-    }
+    const out = await runEsbuild(entries, {
+      config,
+      workDir: tmp,
+      root,
+      minify: options.minify ?? true,
+    });
+    const boot = out.entries.get(BOOT_ENTRY)!;
+    out.entries.delete(BOOT_ENTRY);
+    const bundle: IslandBundle = {
+      boot,
+      islands: Object.fromEntries([...out.entries].sort()),
+      imports: out.imports,
+      files: out.files,
+    };
+    for (const [name, bytes] of out.files) await Deno.writeFile(join(tmp, "js", name), bytes);
     const meta = { boot: bundle.boot, islands: bundle.islands, imports: bundle.imports };
     await Deno.writeTextFile(join(tmp, META), JSON.stringify(meta, null, 2) + "\n");
-    await Deno.remove(raw, { recursive: true });
-    await Deno.remove(entriesDir, { recursive: true });
+    await Deno.remove(join(tmp, "node_modules"), { recursive: true });
     await replaceDir(tmp, options.outDir);
     return bundle;
   } catch (err) {

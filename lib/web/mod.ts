@@ -42,7 +42,6 @@ export {
   findDenoConfig,
   type IslandBundle,
   readIslandBundle,
-  staticImports,
 } from "./bundle.ts";
 export { createDefine, type DataOf, type Define, isPageResponse, page } from "./define.ts";
 export { HttpError, type HttpErrorOptions } from "./http_error.ts";

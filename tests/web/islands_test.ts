@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BUNDLE_PREFIX, ISLAND_DATA_ID } from "../../lib/web/mod.ts";
+import { buildIslandBundle, BUNDLE_PREFIX, ISLAND_DATA_ID } from "../../lib/web/mod.ts";
 import { fixtureApp, get, reported } from "./_app.ts";
 
 const app = await fixtureApp();
@@ -30,7 +30,7 @@ Deno.test("islands render on the server inside a wrapper, with their props as JS
   assert.match(html, /<style>web-island\{display:contents\}<\/style>/);
   assert.match(
     html,
-    new RegExp(`<script type="module" src="${BUNDLE_PREFIX}_boot-[0-9a-f]+\\.js"></script></body>`),
+    new RegExp(`<script type="module" src="${BUNDLE_PREFIX}_boot-[0-9A-Z]+\\.js"></script></body>`),
   );
 });
 
@@ -91,4 +91,28 @@ Deno.test("an island given a function prop fails with a message naming island an
     (reported[0] as Error).message,
     /^Cannot serialize props of island "Counter": props\.label is a function \(island props must be JSON values/,
   );
+});
+
+Deno.test("buildIslandBundle() names the file, line and column of a build error", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/islands`);
+    await Deno.writeTextFile(
+      `${dir}/islands/Broken.tsx`,
+      'import thing from "not-a-package";\nexport default () => <p>{thing}</p>;\n',
+    );
+    const manifest = {
+      routes: {},
+      islands: { "./islands/Broken.tsx": { default: () => null } },
+      baseUrl: `file://${dir}/routes.gen.ts`,
+    };
+    const config = new URL("../../deno.json", import.meta.url).pathname;
+    await assert.rejects(
+      buildIslandBundle(manifest, { outDir: `${dir}/build/web`, config }),
+      /^Error: Cannot bundle islands: islands\/Broken\.tsx:1:19: Could not resolve "not-a-package"$/,
+    );
+    assert.deepEqual([...Deno.readDirSync(`${dir}/build`)], [], "no half-written bundle");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
