@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { buildIslandBundle, BUNDLE_PREFIX, ISLAND_DATA_ID } from "../../lib/web/mod.ts";
-import { fixtureApp, get, reported } from "./_app.ts";
+import { buildApp, buildIslandBundle, BUNDLE_PREFIX, ISLAND_DATA_ID } from "../../lib/web/mod.ts";
+import { fixtureApp, FIXTURES, get, reported } from "./_app.ts";
 
 const app = await fixtureApp();
 
@@ -114,5 +114,23 @@ Deno.test("buildIslandBundle() names the file, line and column of a build error"
     assert.deepEqual([...Deno.readDirSync(`${dir}/build`)], [], "no half-written bundle");
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("buildApp() writes what createWebApp() reads back with bundle: prebuilt", async () => {
+  const outDir = await Deno.makeTempDir();
+  try {
+    const built = await buildApp(FIXTURES, { outDir });
+    assert.equal(built.changed, false, "the committed manifest is current");
+    const prebuilt = await fixtureApp({ bundle: "prebuilt", buildDir: outDir });
+    assert.deepEqual(prebuilt.bundle!.islands, built.bundle.islands);
+    const url = BUNDLE_PREFIX + built.bundle.islands.Counter;
+    assert.equal((await get(prebuilt, url)).status, 200);
+    await assert.rejects(
+      fixtureApp({ bundle: "prebuilt", buildDir: `${outDir}/none` }),
+      /^Error: Cannot read the island bundle in ".*none": no bundle\.json \(run deno task build\)/,
+    );
+  } finally {
+    await Deno.remove(outDir, { recursive: true });
   }
 });
