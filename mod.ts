@@ -14,3 +14,5 @@ export * from "./lib/data/mod.ts";
 export * from "./lib/track/mod.ts";
 export * from "./lib/archive/mod.ts";
 export * from "./lib/train/mod.ts";
+export * from "./lib/store/mod.ts";
+export * from "./lib/assist/mod.ts";
