@@ -1,0 +1,86 @@
+/**
+ * The zoo's `vit`: torchvision's VisionTransformer (patch conv, class token,
+ * position embedding, pre-norm encoder blocks, final LayerNorm, head), with
+ * torchvision's parameter names and initialisation.
+ *
+ * @module
+ */
+
+import type { Value } from "../onnx/mod.ts";
+import type { NnContext } from "./context.ts";
+import { conv2d } from "./conv.ts";
+import { dropout } from "./dropout.ts";
+import { classToken, patchTokens, positionEmbedding } from "./embedding.ts";
+import { encoderBlock } from "./encoder.ts";
+import { linear } from "./linear.ts";
+import { layerNorm } from "./norm.ts";
+import type { Resolved, VitSpec } from "./spec.ts";
+
+const ZEROS = { kind: "constant", value: 0 } as const;
+
+/**
+ * `conv_proj` → tokens → `class_token` → `encoder` (`pos_embedding`, dropout,
+ * `layers.encoder_layer_i`, `ln`) → token 0 → `heads.head`.
+ *
+ * The final LayerNorm is applied to the class token only: it normalizes each
+ * token on its own, so this equals torchvision's norm-then-select and skips
+ * the other tokens' work.
+ *
+ * @param ctx The context.
+ * @param x Input `[N, in_channels, image_size, image_size]`.
+ * @param spec Resolved spec.
+ * @returns Logits `[N, num_classes]`.
+ * @throws {RangeError} When the patch size does not divide the image size or the heads the hidden size.
+ */
+export function vitBody(ctx: NnContext, x: Value, spec: Resolved<VitSpec>): Value {
+  if (spec.image_size % spec.patch_size !== 0) {
+    throw new RangeError(
+      `Invalid model spec "vit": patch_size ${spec.patch_size} must divide image_size ${spec.image_size}`,
+    );
+  }
+  if (spec.hidden_dim % spec.num_heads !== 0) {
+    throw new RangeError(
+      `Invalid model spec "vit": num_heads ${spec.num_heads} must divide hidden_dim ${spec.hidden_dim}`,
+    );
+  }
+  const fanIn = spec.in_channels * spec.patch_size * spec.patch_size;
+  let h = conv2d(ctx, x, {
+    name: "conv_proj",
+    outChannels: spec.hidden_dim,
+    kernelSize: spec.patch_size,
+    stride: spec.patch_size,
+    weightInit: { kind: "truncNormal", std: Math.sqrt(1 / fanIn) },
+    biasInit: ZEROS,
+  });
+  h = classToken(ctx, patchTokens(ctx, h));
+  h = ctx.scope("encoder", () => {
+    let y = dropout(ctx, positionEmbedding(ctx, h), spec.dropout);
+    ctx.scope("layers", () => {
+      for (let i = 0; i < spec.num_layers; i++) {
+        y = encoderBlock(ctx, y, {
+          name: `encoder_layer_${i}`,
+          numHeads: spec.num_heads,
+          mlpDim: spec.mlp_dim,
+          dropout: spec.dropout,
+          attentionDropout: spec.attention_dropout,
+        });
+      }
+    });
+    const first = ctx.g.op("Gather", [y, ctx.constant(scalarIndex(0))], { axis: 1 });
+    return layerNorm(ctx, first, { name: "ln", eps: 1e-6 });
+  });
+  return ctx.scope(
+    "heads",
+    () =>
+      linear(ctx, h, {
+        name: "head",
+        outFeatures: spec.num_classes,
+        weightInit: ZEROS,
+        biasInit: ZEROS,
+      }),
+  );
+}
+
+function scalarIndex(i: number) {
+  return { dtype: "int64" as const, dims: [], data: new BigInt64Array([BigInt(i)]) };
+}
