@@ -7,7 +7,7 @@
 
 import type { Value } from "../onnx/mod.ts";
 import { gelu } from "./activation.ts";
-import { multiheadSelfAttention } from "./attention.ts";
+import { multiheadSelfAttention, type TokenLayout } from "./attention.ts";
 import type { NnContext } from "./context.ts";
 import { dropout } from "./dropout.ts";
 import type { InitScheme } from "./init.ts";
@@ -62,6 +62,10 @@ export interface EncoderBlockOptions {
   attentionDropout?: number;
   /** LayerNorm eps (default 1e-6 as torchvision's ViT). */
   eps?: number;
+  /** Token layout (default `"batch_first"`, see `AttentionOptions`). */
+  layout?: TokenLayout;
+  /** The sequence length, for the `"flat"` layout. */
+  seqLen?: number;
 }
 
 /**
@@ -69,9 +73,9 @@ export interface EncoderBlockOptions {
  * `x = x + dropout(attn(ln_1(x)))`, then `x + mlp(ln_2(x))`.
  *
  * @param ctx The context.
- * @param x Tokens `[N, S, D]` (S and D known).
- * @param options Name, heads, MLP size, dropouts, eps.
- * @returns Tokens `[N, S, D]`.
+ * @param x Tokens in `options.layout` (S and D known).
+ * @param options Name, heads, MLP size, dropouts, eps, layout.
+ * @returns Tokens in the input's layout.
  * @throws {RangeError} For heads that do not divide D.
  * @example
  * ```ts
@@ -92,6 +96,8 @@ export function encoderBlock(ctx: NnContext, x: Value, options: EncoderBlockOpti
       name: "self_attention",
       numHeads: options.numHeads,
       dropout: options.attentionDropout ?? 0,
+      layout: options.layout,
+      seqLen: options.seqLen,
     });
     const h = ctx.g.op("Add", [dropout(ctx, y, p), x]);
     const m = mlpBlock(ctx, layerNorm(ctx, h, { name: "ln_2", eps }), {

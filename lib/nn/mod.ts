@@ -53,7 +53,7 @@ export {
 } from "./activation.ts";
 export { avgPool2d, flatten, globalAvgPool, maxPool2d, type Pool2dOptions } from "./pool.ts";
 export { dropout } from "./dropout.ts";
-export { type AttentionOptions, multiheadSelfAttention } from "./attention.ts";
+export { type AttentionOptions, multiheadSelfAttention, type TokenLayout } from "./attention.ts";
 export { classToken, patchTokens, positionEmbedding } from "./embedding.ts";
 export { basicBlock, type BasicBlockOptions, RESNET_CONV_INIT } from "./residual.ts";
 export {

@@ -22,9 +22,11 @@ const ZEROS = { kind: "constant", value: 0 } as const;
  * `conv_proj` → tokens → `class_token` → `encoder` (`pos_embedding`, dropout,
  * `layers.encoder_layer_i`, `ln`) → token 0 → `heads.head`.
  *
- * The final LayerNorm is applied to the class token only: it normalizes each
- * token on its own, so this equals torchvision's norm-then-select and skips
- * the other tokens' work.
+ * The layers run on flat tokens `[S·N, D]` (one Transpose after the position
+ * embedding instead of two per layer, and Gemms; see `multiheadSelfAttention`). The final
+ * LayerNorm is applied to the class token only: it normalizes each token on
+ * its own, so this equals torchvision's norm-then-select and skips the other
+ * tokens' work.
  *
  * @param ctx The context.
  * @param x Input `[N, in_channels, image_size, image_size]`.
@@ -55,6 +57,9 @@ export function vitBody(ctx: NnContext, x: Value, spec: Resolved<VitSpec>): Valu
   h = classToken(ctx, patchTokens(ctx, h));
   h = ctx.scope("encoder", () => {
     let y = dropout(ctx, positionEmbedding(ctx, h), spec.dropout);
+    const s = (spec.image_size / spec.patch_size) ** 2 + 1;
+    const flat = ctx.g.op("Transpose", [y], { perm: [1, 0, 2] }); // [S, N, D]
+    y = ctx.g.op("Reshape", [flat, ctx.ints([-1, spec.hidden_dim])]); // [S·N, D]
     ctx.scope("layers", () => {
       for (let i = 0; i < spec.num_layers; i++) {
         y = encoderBlock(ctx, y, {
@@ -63,10 +68,13 @@ export function vitBody(ctx: NnContext, x: Value, spec: Resolved<VitSpec>): Valu
           mlpDim: spec.mlp_dim,
           dropout: spec.dropout,
           attentionDropout: spec.attention_dropout,
+          layout: "flat",
+          seqLen: s,
         });
       }
     });
-    const first = ctx.g.op("Gather", [y, ctx.constant(scalarIndex(0))], { axis: 1 });
+    const seqFirst = ctx.g.op("Reshape", [y, ctx.ints([s, -1, spec.hidden_dim])]);
+    const first = ctx.g.op("Gather", [seqFirst, ctx.constant(scalarIndex(0))], { axis: 0 });
     return layerNorm(ctx, first, { name: "ln", eps: 1e-6 });
   });
   return ctx.scope(

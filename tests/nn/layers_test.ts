@@ -193,6 +193,45 @@ Deno.test("multiheadSelfAttention() matches PyTorch's packed-projection attentio
   assert.ok(maxAbsDiff(y.data as Float32Array, ref) < 1e-5);
 });
 
+Deno.test("multiheadSelfAttention() gives the same result in every token layout", async () => {
+  const [n, s, d] = [3, 5, 8];
+  const batchFirst = lcg(n * s * d, 9);
+  // [N, S, D] -> [S, N, D] (also the row order of the flat layout).
+  const seqFirst = new Float32Array(batchFirst.length);
+  for (let b = 0; b < n; b++) {
+    for (let t = 0; t < s; t++) {
+      for (let e = 0; e < d; e++) seqFirst[(t * n + b) * d + e] = batchFirst[(b * s + t) * d + e]!;
+    }
+  }
+  const run = (dims: number[], layout: "batch_first" | "seq_first" | "flat", input: Float32Array) =>
+    runLayer(
+      dims,
+      (ctx, x) => multiheadSelfAttention(ctx, x, { name: "attn", numHeads: 4, layout, seqLen: s }),
+      { input },
+    );
+  const a = await run([n, s, d], "batch_first", batchFirst);
+  const ref = attentionNaive(batchFirst, [n, s, d], 4, {
+    inW: a.weights.get("attn.in_proj_weight")!,
+    inB: a.weights.get("attn.in_proj_bias")!,
+    outW: a.weights.get("attn.out_proj.weight")!,
+    outB: a.weights.get("attn.out_proj.bias")!,
+  });
+  assert.ok(maxAbsDiff(a.y.data as Float32Array, ref) < 1e-5);
+  const b = await run([s, n, d], "seq_first", seqFirst);
+  const c = await run([s * n, d], "flat", seqFirst);
+  assert.deepEqual(b.y.dims, [s, n, d]);
+  assert.deepEqual(c.y.dims, [s * n, d]);
+  assert.ok(maxAbsDiff(b.y.data as Float32Array, c.y.data as Float32Array) < 1e-6);
+  for (let bi = 0; bi < n; bi++) {
+    for (let t = 0; t < s; t++) {
+      for (let e = 0; e < d; e++) {
+        const got = (b.y.data as Float32Array)[(t * n + bi) * d + e]!;
+        assert.ok(Math.abs(got - ref[(bi * s + t) * d + e]!) < 1e-5);
+      }
+    }
+  }
+});
+
 Deno.test("multiheadSelfAttention() rejects heads that do not divide the embedding", () => {
   const ctx = new NnContext();
   const x = ctx.g.input("x", { dtype: "float32", dims: ["N", 5, 8] });

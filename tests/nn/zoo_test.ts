@@ -156,7 +156,9 @@ Deno.test("buildModel() uses Gemm for 2-D linears and keeps initializers to para
   assert.deepEqual(opTypes(buildModel({ name: "mlp" })), new Set(["Gemm", "Relu"]));
   const vit = buildModel({ name: "vit" });
   assert.equal(vit.graph.nodes.filter((n) => n.opType === "Shape").length, 1);
-  assert.equal(vit.graph.nodes.filter((n) => n.opType === "Gemm").length, 1);
+  // Every Linear of the encoder runs on flat tokens: 4 Gemms a layer, and the head.
+  assert.equal(vit.graph.nodes.filter((n) => n.opType === "Gemm").length, 4 * 4 + 1);
+  assert.equal(vit.graph.nodes.filter((n) => n.opType === "MatMul").length, 2 * 4);
   for (const m of [vit, buildModel({ name: "resnet" }), buildModel({ name: "cnn_bn" })]) {
     const floats = parameterInfo(m).map((p) => p.name);
     assert.deepEqual([...m.graph.initializers.keys()], floats);
