@@ -10,3 +10,4 @@
 
 export * from "./lib/config/mod.ts";
 export * from "./lib/onnx/mod.ts";
+export * from "./lib/nn/mod.ts";
