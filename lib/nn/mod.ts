@@ -6,9 +6,10 @@
  *
  * **Zoo**: `buildModel(spec, { seed, batch, training })` gives a lib/onnx
  * `Model` with input `input` (`[batch, …modelInputDims(spec)]`) and output
- * `logits`. `spec` is a plain object as in `conf/model/*.yaml`: `name` picks
- * the architecture, snake_case keys as torchvision names them; defaults give
- * the reference MNIST models (and resnet18 at 224×224). `training: false` is
+ * `logits`. `spec` is a plain object as in `conf/model/*.yaml` (`name` picks
+ * the architecture; `input_shape`, `hidden`, `channels`, `stage_channels`,
+ * `hidden_dim`…; torchvision's `in_channels`/`image_size` also work); defaults
+ * give the reference MNIST models (and resnet18 at 224×224). `training: false` is
  * the eval variant (no Dropout, BatchNorm on running statistics).
  *
  * **Parameters**: initializers are exactly the parameters and buffers, named
@@ -68,7 +69,11 @@ export {
   MODEL_NAMES,
   type ModelSpec,
   type ResNetSpec,
-  type Resolved,
+  type ResolvedCnn,
+  type ResolvedMlp,
+  type ResolvedModelSpec,
+  type ResolvedResNet,
+  type ResolvedVit,
   resolveModelSpec,
   type VitSpec,
 } from "./spec.ts";

@@ -1,6 +1,6 @@
 /**
- * The zoo's `resnet`: torchvision's ResNet with BasicBlocks (18 or 34 layers),
- * a width multiplier and a small stem for small images.
+ * The zoo's `resnet`: torchvision's ResNet with BasicBlocks — resnet18/34 or
+ * any stage layout, with a small stem for small images.
  *
  * @module
  */
@@ -13,24 +13,22 @@ import { linear } from "./linear.ts";
 import { batchNorm2d } from "./norm.ts";
 import { flatten, globalAvgPool, maxPool2d } from "./pool.ts";
 import { basicBlock, RESNET_CONV_INIT } from "./residual.ts";
-import type { ResNetSpec, Resolved } from "./spec.ts";
-
-const BLOCKS: Record<number, number[]> = { 18: [2, 2, 2, 2], 34: [3, 4, 6, 3] };
+import type { ResolvedResNet } from "./spec.ts";
 
 /**
- * Stem → layer1…layer4 of BasicBlocks → global average pool → flatten → fc.
+ * Stem → stages of BasicBlocks (`layer1`, `layer2`…; stages after the first
+ * halve the size) → global average pool → flatten → `fc`.
  *
  * @param ctx The context.
- * @param x Input `[N, in_channels, image_size, image_size]`.
+ * @param x Input `[N, C, H, W]`.
  * @param spec Resolved spec.
  * @returns Logits `[N, num_classes]`.
  */
-export function resnetBody(ctx: NnContext, x: Value, spec: Resolved<ResNetSpec>): Value {
-  const width = (w: number) => Math.max(1, Math.round(w * spec.width_multiplier));
+export function resnetBody(ctx: NnContext, x: Value, spec: ResolvedResNet): Value {
   const small = spec.stem === "small";
   let h = conv2d(ctx, x, {
     name: "conv1",
-    outChannels: width(64),
+    outChannels: spec.stem_channels,
     kernelSize: small ? 3 : 7,
     stride: small ? 1 : 2,
     padding: small ? 1 : 3,
@@ -39,8 +37,8 @@ export function resnetBody(ctx: NnContext, x: Value, spec: Resolved<ResNetSpec>)
   });
   h = relu(ctx, batchNorm2d(ctx, h, { name: "bn1" }));
   if (!small) h = maxPool2d(ctx, h, { kernelSize: 3, stride: 2, padding: 1 });
-  BLOCKS[spec.depth]!.forEach((count, stage) => {
-    const planes = width(64 << stage);
+  spec.blocks_per_stage.forEach((count, stage) => {
+    const planes = spec.stage_channels[stage]!;
     h = ctx.scope(`layer${stage + 1}`, () => {
       let y = h;
       for (let i = 0; i < count; i++) {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Value } from "../onnx/mod.ts";
+import { tensor, type Value } from "../onnx/mod.ts";
 import type { NnContext } from "./context.ts";
 import { conv2d } from "./conv.ts";
 import { dropout } from "./dropout.ts";
@@ -14,7 +14,7 @@ import { classToken, patchTokens, positionEmbedding } from "./embedding.ts";
 import { encoderBlock } from "./encoder.ts";
 import { linear } from "./linear.ts";
 import { layerNorm } from "./norm.ts";
-import type { Resolved, VitSpec } from "./spec.ts";
+import type { ResolvedVit } from "./spec.ts";
 
 const ZEROS = { kind: "constant", value: 0 } as const;
 
@@ -29,15 +29,17 @@ const ZEROS = { kind: "constant", value: 0 } as const;
  * tokens' work.
  *
  * @param ctx The context.
- * @param x Input `[N, in_channels, image_size, image_size]`.
+ * @param x Input `[N, C, H, W]`.
  * @param spec Resolved spec.
  * @returns Logits `[N, num_classes]`.
- * @throws {RangeError} When the patch size does not divide the image size or the heads the hidden size.
+ * @throws {RangeError} When the patch size does not divide the image or the heads the hidden size.
  */
-export function vitBody(ctx: NnContext, x: Value, spec: Resolved<VitSpec>): Value {
-  if (spec.image_size % spec.patch_size !== 0) {
+export function vitBody(ctx: NnContext, x: Value, spec: ResolvedVit): Value {
+  const [channels, height, width] = spec.input_shape;
+  const p = spec.patch_size;
+  if (height % p !== 0 || width % p !== 0) {
     throw new RangeError(
-      `Invalid model spec "vit": patch_size ${spec.patch_size} must divide image_size ${spec.image_size}`,
+      `Invalid model spec "vit": patch_size ${p} must divide the ${height}×${width} input`,
     );
   }
   if (spec.hidden_dim % spec.num_heads !== 0) {
@@ -45,19 +47,19 @@ export function vitBody(ctx: NnContext, x: Value, spec: Resolved<VitSpec>): Valu
       `Invalid model spec "vit": num_heads ${spec.num_heads} must divide hidden_dim ${spec.hidden_dim}`,
     );
   }
-  const fanIn = spec.in_channels * spec.patch_size * spec.patch_size;
+  const fanIn = channels * p * p;
   let h = conv2d(ctx, x, {
     name: "conv_proj",
     outChannels: spec.hidden_dim,
-    kernelSize: spec.patch_size,
-    stride: spec.patch_size,
+    kernelSize: p,
+    stride: p,
     weightInit: { kind: "truncNormal", std: Math.sqrt(1 / fanIn) },
     biasInit: ZEROS,
   });
   h = classToken(ctx, patchTokens(ctx, h));
   h = ctx.scope("encoder", () => {
     let y = dropout(ctx, positionEmbedding(ctx, h), spec.dropout);
-    const s = (spec.image_size / spec.patch_size) ** 2 + 1;
+    const s = (height / p) * (width / p) + 1;
     const flat = ctx.g.op("Transpose", [y], { perm: [1, 0, 2] }); // [S, N, D]
     y = ctx.g.op("Reshape", [flat, ctx.ints([-1, spec.hidden_dim])]); // [S·N, D]
     ctx.scope("layers", () => {
@@ -74,7 +76,9 @@ export function vitBody(ctx: NnContext, x: Value, spec: Resolved<VitSpec>): Valu
       }
     });
     const seqFirst = ctx.g.op("Reshape", [y, ctx.ints([s, -1, spec.hidden_dim])]);
-    const first = ctx.g.op("Gather", [seqFirst, ctx.constant(scalarIndex(0))], { axis: 0 });
+    const first = ctx.g.op("Gather", [seqFirst, ctx.constant(tensor("int64", [], [0]))], {
+      axis: 0,
+    });
     return layerNorm(ctx, first, { name: "ln", eps: 1e-6 });
   });
   return ctx.scope(
@@ -87,8 +91,4 @@ export function vitBody(ctx: NnContext, x: Value, spec: Resolved<VitSpec>): Valu
         biasInit: ZEROS,
       }),
   );
-}
-
-function scalarIndex(i: number) {
-  return { dtype: "int64" as const, dims: [], data: new BigInt64Array([BigInt(i)]) };
 }

@@ -9,15 +9,7 @@ import type { Dim, Model } from "../onnx/mod.ts";
 import { NnContext } from "./context.ts";
 import { cnnBody, mlpBody } from "./mlp.ts";
 import { resnetBody } from "./resnet.ts";
-import {
-  type CnnSpec,
-  type MlpSpec,
-  type ModelSpec,
-  type ResNetSpec,
-  type Resolved,
-  resolveModelSpec,
-  type VitSpec,
-} from "./spec.ts";
+import { type ModelSpec, resolveModelSpec } from "./spec.ts";
 import { vitBody } from "./vit.ts";
 
 /** Options of `buildModel`. */
@@ -36,7 +28,7 @@ export interface BuildModelOptions {
  * The dims of a spec's input after the batch dim.
  *
  * @param spec A zoo spec.
- * @returns `[in_features]` for mlp, `[C, H, W]` for the image models.
+ * @returns The resolved `input_shape`: `[features]` for the reference mlp, `[C, H, W]` for the image models.
  * @throws {RangeError} For an invalid spec (see `resolveModelSpec`).
  * @example
  * ```ts
@@ -45,10 +37,7 @@ export interface BuildModelOptions {
  * ```
  */
 export function modelInputDims(spec: ModelSpec): number[] {
-  const s = resolveModelSpec(spec);
-  if (s.name === "mlp") return [(s as Resolved<MlpSpec>).in_features];
-  const img = s as Resolved<CnnSpec | ResNetSpec | VitSpec>;
-  return [img.in_channels, img.image_size, img.image_size];
+  return [...resolveModelSpec(spec).input_shape];
 }
 
 /**
@@ -67,7 +56,7 @@ export function modelInputDims(spec: ModelSpec): number[] {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const m = buildModel({ name: "mlp", hidden_sizes: [32] }, { seed: 1 });
+ * const m = buildModel({ name: "mlp", hidden: [32] }, { seed: 1 });
  * assert.deepEqual(m.graph.inputs[0]!.dims, ["N", 784]);
  * assert.deepEqual(m.graph.outputs[0]!.dims, ["N", 10]);
  * assert.deepEqual([...m.graph.initializers.keys()], ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]);
@@ -87,20 +76,20 @@ export function buildModel(spec: ModelSpec, options: BuildModelOptions = {}): Mo
     opset: options.opset,
     graphName: resolved.name,
   });
-  const x = ctx.g.input("input", { dtype: "float32", dims: [batch, ...modelInputDims(spec)] });
+  const x = ctx.g.input("input", { dtype: "float32", dims: [batch, ...resolved.input_shape] });
   let logits;
   switch (resolved.name) {
     case "mlp":
-      logits = mlpBody(ctx, x, resolved as Resolved<MlpSpec>);
+      logits = mlpBody(ctx, x, resolved);
       break;
     case "cnn":
-      logits = cnnBody(ctx, x, resolved as Resolved<CnnSpec>);
+      logits = cnnBody(ctx, x, resolved);
       break;
     case "resnet":
-      logits = resnetBody(ctx, x, resolved as Resolved<ResNetSpec>);
+      logits = resnetBody(ctx, x, resolved);
       break;
     default:
-      logits = vitBody(ctx, x, resolved as Resolved<VitSpec>);
+      logits = vitBody(ctx, x, resolved);
   }
   ctx.g.output(logits, "logits");
   const model = ctx.build();

@@ -89,6 +89,80 @@ Deno.test("buildModel() graphs run in onnxruntime-node at batch 1 and 64", async
   }
 });
 
+// The keys of conf/model/*.yaml, as the config composes them.
+const CONF: Record<string, ModelSpec> = {
+  mlp: { name: "mlp", input_shape: [784], hidden: [256, 128], num_classes: 10, dropout: 0 },
+  cnn: {
+    name: "cnn",
+    input_shape: [1, 28, 28],
+    channels: [32, 64],
+    kernel_size: 3,
+    pool: 2,
+    hidden: 128,
+    num_classes: 10,
+    batch_norm: false,
+    dropout: 0,
+  },
+  resnet: {
+    name: "resnet",
+    input_shape: [1, 28, 28],
+    stem_channels: 16,
+    stage_channels: [16, 32, 64],
+    blocks_per_stage: [1, 1, 1],
+    num_classes: 10,
+  },
+  vit: {
+    name: "vit",
+    variant: "vit_tiny",
+    input_shape: [1, 28, 28],
+    patch_size: 7,
+    hidden_dim: 64,
+    num_layers: 4,
+    num_heads: 4,
+    mlp_dim: 128,
+    dropout: 0,
+    attention_dropout: 0,
+    num_classes: 10,
+  },
+};
+
+Deno.test("buildModel() takes the conf/model keys and gives the reference models", () => {
+  assert.equal(countParameters(buildModel(CONF.mlp!)).parameters, 235_146);
+  assert.equal(countParameters(buildModel(CONF.cnn!)).parameters, 421_642);
+  assert.equal(
+    countParameters(buildModel({ ...CONF.cnn, name: "cnn_bn", batch_norm: true } as ModelSpec))
+      .parameters,
+    421_834,
+  );
+  assert.equal(countParameters(buildModel(CONF.vit!)).parameters, 139_018);
+  // A small ResNet: 28×28 picks the 3×3 stem; one block a stage, 1×1 shortcuts where it narrows.
+  const resnet = buildModel(CONF.resnet!);
+  const names = dimsByName(resnet);
+  assert.deepEqual(names.get("conv1.weight"), [16, 1, 3, 3]);
+  assert.equal(names.has("layer1.0.downsample.0.weight"), false);
+  assert.deepEqual(names.get("layer3.0.downsample.0.weight"), [64, 32, 1, 1]);
+  assert.equal(resnet.graph.nodes.some((n) => n.opType === "MaxPool"), false);
+  assert.deepEqual(resnet.graph.outputs[0]!.dims, ["N", 10]);
+});
+
+Deno.test("buildModel() resolves torchvision's aliases and the resnet presets", () => {
+  assert.deepEqual(modelInputDims({ name: "vit", in_channels: 3, image_size: 224 }), [3, 224, 224]);
+  assert.deepEqual(
+    countParameters(buildModel({ name: "resnet", depth: 18, width_multiplier: 0.5 })),
+    countParameters(buildModel({
+      name: "resnet",
+      stem_channels: 32,
+      stage_channels: [32, 64, 128, 256],
+      blocks_per_stage: [2, 2, 2, 2],
+    })),
+  );
+  // An mlp on images flattens first; a cnn takes non-square images.
+  const mlp = buildModel({ name: "mlp", input_shape: [1, 28, 28] });
+  assert.equal(mlp.graph.nodes[0]!.opType, "Flatten");
+  const cnn = buildModel({ name: "cnn", input_shape: [3, 32, 48], pool: 2 });
+  assert.deepEqual(dimsByName(cnn).get("fc1.weight"), [128, 64 * 8 * 12]);
+});
+
 Deno.test("buildModel() keeps the batch symbolic, or fixed when asked", () => {
   const m = buildModel({ name: "vit" });
   assert.deepEqual(m.graph.inputs[0], { name: "input", dtype: "float32", dims: ["N", 1, 28, 28] });
@@ -111,7 +185,7 @@ Deno.test("buildModel() gives the same weights for the same seed, others for ano
   const w = "encoder.layers.encoder_layer_1.self_attention.in_proj_weight";
   assert.notDeepEqual(c.graph.initializers.get(w)!.data, a.graph.initializers.get(w)!.data);
   // A parameter's values depend on the seed, its name and dims only.
-  const mlp = buildModel({ name: "mlp", hidden_sizes: [256, 64] }, { seed: 5 });
+  const mlp = buildModel({ name: "mlp", hidden: [256, 64] }, { seed: 5 });
   const ref = buildModel({ name: "mlp" }, { seed: 5 });
   assert.deepEqual(
     mlp.graph.initializers.get("fc1.weight")!.data,
@@ -175,13 +249,13 @@ Deno.test("buildModel() rejects bad specs naming the key and what is valid", () 
   const bad: [unknown, RegExp, ErrorConstructor][] = [
     [{ name: "lenet" }, /Unknown model "lenet": expected "name" to be one of mlp, cnn/, RangeError],
     [
-      { name: "mlp", hidden: [3] },
-      /Unknown key "hidden" in model spec "mlp": expected in_features, hidden_sizes/,
+      { name: "mlp", hidden_sizes: [3] },
+      /Unknown key "hidden_sizes" in model spec "mlp": expected input_shape, num_classes, dropout, variant, hidden, activation/,
       RangeError,
     ],
     [
-      { name: "mlp", hidden_sizes: "256" },
-      /Invalid key "hidden_sizes" in model spec "mlp": expected a list of integers, got "256"/,
+      { name: "mlp", hidden: "256" },
+      /Invalid key "hidden" in model spec "mlp": expected a list of integers, got "256"/,
       TypeError,
     ],
     [
@@ -194,11 +268,31 @@ Deno.test("buildModel() rejects bad specs naming the key and what is valid", () 
       /Invalid key "depth" in model spec "resnet": expected one of 18, 34, got 50/,
       RangeError,
     ],
-    [{ name: "vit", patch_size: 5 }, /patch_size 5 must divide image_size 28/, RangeError],
+    [{ name: "vit", patch_size: 5 }, /patch_size 5 must divide the 28×28 input/, RangeError],
     [{ name: "vit", num_heads: 3 }, /num_heads 3 must divide hidden_dim 64/, RangeError],
     [
       { name: "cnn", channels: [8, 8, 8, 8, 8] },
-      /5 pools of 2 shrink image_size 28 below 1/,
+      /5 pools of 2 shrink the 28×28 input below 1 pixel/,
+      RangeError,
+    ],
+    [
+      { name: "resnet", depth: 34, blocks_per_stage: [2, 2, 2, 2] },
+      /depth 34 means blocks_per_stage \[3, 4, 6, 3\], got \[2, 2, 2, 2\]/,
+      RangeError,
+    ],
+    [
+      { name: "resnet", stage_channels: [16, 32], blocks_per_stage: [1, 1, 1] },
+      /stage_channels \[16,32\] and blocks_per_stage \[1,1,1\] must have the same length/,
+      RangeError,
+    ],
+    [
+      { name: "vit", input_shape: [1, 28, 28], image_size: 32 },
+      /in_channels - \/ image_size 32 disagree with input_shape \[1, 28, 28\]/,
+      RangeError,
+    ],
+    [
+      { name: "cnn", input_shape: [784] },
+      /Invalid key "input_shape" in model spec "cnn": expected \[channels, height, width\], got \[784\]/,
       RangeError,
     ],
     ["mlp", /Invalid model spec: expected an object with a "name", got "mlp"/, TypeError],
