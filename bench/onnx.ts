@@ -246,12 +246,12 @@ async function zooBench(): Promise<void> {
   }
   const others: [string, ModelSpec, string | undefined][] = [
     ["resnet18 3×224×224", { name: "resnet" }, "resnet18/b1"],
-    ["resnet18 small stem, ×0.25, 1×28×28", {
+    ["resnet as conf/model/resnet.yaml, 1×28×28", {
       name: "resnet",
-      stem: "small",
-      width_multiplier: 0.25,
-      in_channels: 1,
-      image_size: 28,
+      input_shape: [1, 28, 28],
+      stem_channels: 16,
+      stage_channels: [16, 32, 64],
+      blocks_per_stage: [1, 1, 1],
       num_classes: 10,
     }, undefined],
   ];
