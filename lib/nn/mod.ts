@@ -74,8 +74,8 @@ export {
   type ResolvedModelSpec,
   type ResolvedResNet,
   type ResolvedVit,
-  resolveModelSpec,
   type VitSpec,
 } from "./spec.ts";
+export { resolveModelSpec } from "./resolve_spec.ts";
 export { buildModel, type BuildModelOptions, modelInputDims } from "./zoo.ts";
 export { countParameters, loadParameters, parameterInfo } from "./params.ts";

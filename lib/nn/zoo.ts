@@ -9,7 +9,8 @@ import type { Dim, Model } from "../onnx/mod.ts";
 import { NnContext } from "./context.ts";
 import { cnnBody, mlpBody } from "./mlp.ts";
 import { resnetBody } from "./resnet.ts";
-import { type ModelSpec, resolveModelSpec } from "./spec.ts";
+import { resolveModelSpec } from "./resolve_spec.ts";
+import type { ModelSpec } from "./spec.ts";
 import { vitBody } from "./vit.ts";
 
 /** Options of `buildModel`. */
