@@ -5,7 +5,7 @@
  * @module
  */
 
-const ALL: string[] = ["onnx"];
+const ALL: string[] = ["onnx", "data", "config"];
 
 if (import.meta.main) {
   const names = Deno.args.length > 0 ? Deno.args : ALL;

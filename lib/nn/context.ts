@@ -10,7 +10,7 @@ import { GraphBuilder, type Model, type Tensor, tensor, type Value } from "../on
 import { type InitScheme, initTensor } from "./init.ts";
 
 /** A parameter or buffer that a layer created. */
-export interface ParamInfo {
+export interface ParameterInfo {
   /** Initializer name, e.g. `"layer1.0.bn1.running_mean"`. */
   name: string;
   dims: number[];
@@ -47,7 +47,7 @@ export class NnContext {
   readonly seed: number;
   readonly training: boolean;
   /** Every parameter and buffer created so far, in creation order. */
-  readonly params: ParamInfo[] = [];
+  readonly params: ParameterInfo[] = [];
   #path: string[] = [];
   #constants = new Map<string, Value>();
 

@@ -38,7 +38,7 @@
  * @module
  */
 
-export { NnContext, type NnContextOptions, type ParamInfo } from "./context.ts";
+export { NnContext, type NnContextOptions, type ParameterInfo } from "./context.ts";
 export { fans, gain, type InitScheme, initTensor, type Nonlinearity } from "./init.ts";
 export { DEFAULT_WEIGHT_INIT, defaultBiasInit, linear, type LinearOptions } from "./linear.ts";
 export { conv2d, type Conv2dOptions } from "./conv.ts";

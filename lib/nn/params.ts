@@ -6,7 +6,7 @@
  */
 
 import { isFloatDType, type Model, numel, type Tensor } from "../onnx/mod.ts";
-import type { ParamInfo } from "./context.ts";
+import type { ParameterInfo } from "./context.ts";
 
 /**
  * The model's floating-point initializers, each marked `"parameter"`
@@ -25,7 +25,7 @@ import type { ParamInfo } from "./context.ts";
  *   ["bn1.running_mean", "bn1.running_var", "bn2.running_mean", "bn2.running_var"]);
  * ```
  */
-export function parameterInfo(model: Model): ParamInfo[] {
+export function parameterInfo(model: Model): ParameterInfo[] {
   const buffers = new Set<string>();
   for (const node of model.graph.nodes) {
     if (node.opType !== "BatchNormalization" || (node.domain !== "" && node.domain !== "ai.onnx")) {
@@ -33,7 +33,7 @@ export function parameterInfo(model: Model): ParamInfo[] {
     }
     for (const i of [3, 4]) if (node.inputs[i]) buffers.add(node.inputs[i]!);
   }
-  const out: ParamInfo[] = [];
+  const out: ParameterInfo[] = [];
   for (const [name, t] of model.graph.initializers) {
     if (!isFloatDType(t.dtype)) continue;
     out.push({ name, dims: [...t.dims], kind: buffers.has(name) ? "buffer" : "parameter" });
