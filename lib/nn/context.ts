@@ -68,6 +68,11 @@ export class NnContext {
   /**
    * Runs `fn` inside a child scope: parameters get `name.` prepended and
    * node names `name/`.
+   *
+   * @param name The scope's name (PyTorch's module attribute name, e.g. `"layer1"`, `"0"`).
+   * @param fn What to build inside it.
+   * @returns What `fn` returns.
+   * @throws {RangeError} For an empty name or one with `/`.
    */
   scope<T>(name: string, fn: () => T): T {
     if (name === "" || name.includes("/")) {
@@ -113,6 +118,9 @@ export class NnContext {
   /**
    * A constant as a `Constant` node (shared when equal), so that the graph's
    * initializers are exactly its parameters and buffers, as in PyTorch's exports.
+   *
+   * @param value A small tensor.
+   * @returns The Constant's output.
    */
   constant(value: Tensor): Value {
     const key = `${value.dtype}|${value.dims.join(",")}|${
