@@ -173,7 +173,7 @@ async function blockLatency(
       );
     }
     const samples = sessions.map(() => [] as number[]);
-    const blocks = 6;
+    const blocks = 12;
     for (let b = 0; b < blocks; b++) {
       for (const [i, s] of sessions.entries()) {
         for (let w = 0; w < 3; w++) await s.run({ input: x });
@@ -260,7 +260,7 @@ async function zooBench(): Promise<void> {
     const model = buildModel(spec, { training: false });
     for (const batch of [1, 64]) {
       const dims = [batch, ...modelInputDims(spec)];
-      const [ms] = await blockLatency([model], dims, batch === 1 ? 60 : 6) as [number];
+      const [ms] = await blockLatency([model], dims, batch === 1 ? 60 : 12) as [number];
       const eager = key && batch === 1
         ? `${base.torchvision_eval_latency_ms_batch1[key]} (baseline.json)`
         : "–";
