@@ -8,9 +8,11 @@
 import assert from "node:assert/strict";
 import { composeForCli, jobLine, parseYaml } from "../../lib/config/mod.ts";
 import { diffYaml } from "./_helpers.ts";
+import { SHARED_DIR } from "../_shared.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const CASES_DIR = Deno.env.get("LIFECYCLE_HYDRA_CASES") ?? `${ROOT}../shared/checks/hydra/cases`;
+const CASES_DIR = Deno.env.get("LIFECYCLE_HYDRA_CASES") ??
+  (SHARED_DIR ? `${SHARED_DIR}/checks/hydra/cases` : `${ROOT}../shared/checks/hydra/cases`);
 const CONF = `${ROOT}conf`;
 
 interface CaseJson {

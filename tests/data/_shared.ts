@@ -1,25 +1,9 @@
-// Locates the shared reference data (`shared/data/models`) beside or above the checkout.
+// The shared reference models folder, located by tests/_shared.ts.
 
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { SHARED_DIR } from "../_shared.ts";
 
-/** The `shared/data/models` folder, or undefined when this checkout has none nearby. */
+/** The `shared/data/models` folder, or undefined when no shared folder is found. */
 export function sharedModels(): string | undefined {
-  const env = Deno.env.get("LIFECYCLE_SHARED");
-  const starts = env ? [env] : [];
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    starts.push(join(dir, "shared"));
-    dir = dirname(dir);
-  }
-  for (const s of starts) {
-    try {
-      if (Deno.statSync(join(s, "data", "models", "mnist")).isDirectory) {
-        return join(s, "data", "models");
-      }
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return SHARED_DIR ? join(SHARED_DIR, "data", "models") : undefined;
 }
