@@ -10,6 +10,7 @@
 
 export * from "./lib/config/mod.ts";
 export * from "./lib/onnx/mod.ts";
+export * from "./lib/nn/mod.ts";
 export * from "./lib/data/mod.ts";
 export * from "./lib/track/mod.ts";
 export * from "./lib/archive/mod.ts";
