@@ -1,0 +1,36 @@
+/**
+ * Graph passes that make a trained model cheaper to serve, and the figures to
+ * choose one: fuse, quantize, prune, profile.
+ *
+ * Each pass maps a model to `{ model, changed, reason?, notes }` without
+ * touching its input; `applyPasses` reruns a list until nothing changes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GraphBuilder, tensor } from "../onnx/mod.ts";
+ * import { fuse } from "./mod.ts";
+ * const g = new GraphBuilder();
+ * const x = g.input("x", { dtype: "float32", dims: ["N", 3] });
+ * const m = g.op("MatMul", [x, g.initializer("w", tensor("float32", [3, 2]))]);
+ * g.output(g.op("Add", [m, g.initializer("b", tensor("float32", [2]))]), "y");
+ * assert.deepEqual(fuse(g.build()).model.graph.nodes.map((n) => n.opType), ["Gemm"]);
+ * ```
+ *
+ * @module
+ */
+
+export {
+  applyPasses,
+  type NamedPass,
+  type Pass,
+  type PassResult,
+  type PipelineResult,
+} from "./pass.ts";
+export { foldConstants } from "./fold_constants.ts";
+export { removeIdentity } from "./remove_identity.ts";
+export { foldBatchNorm } from "./fold_batchnorm.ts";
+export { fuseMatMulAdd } from "./fuse_matmul_add.ts";
+export { cancelTransposes } from "./cancel_transposes.ts";
+export { removeDead } from "./remove_dead.ts";
+export { fuse, FUSE_PASSES, type FuseOptions, saveOrtOptimized } from "./fuse.ts";
