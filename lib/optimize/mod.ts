@@ -34,3 +34,31 @@ export { fuseMatMulAdd } from "./fuse_matmul_add.ts";
 export { cancelTransposes } from "./cancel_transposes.ts";
 export { removeDead } from "./remove_dead.ts";
 export { fuse, FUSE_PASSES, type FuseOptions, saveOrtOptimized } from "./fuse.ts";
+export { compactNames, type CompactOptions } from "./compact_names.ts";
+export { convertFp16 } from "./convert_fp16.ts";
+export {
+  channelRanges,
+  paramsFromRange,
+  type QParams,
+  qRange,
+  type QType,
+  quantizeTensor,
+  roundHalfEven,
+} from "./quant_params.ts";
+export { type DynamicQuantizeOptions, quantizeDynamic } from "./quantize_dynamic.ts";
+export {
+  calibrate,
+  type CalibrateOptions,
+  CALIBRATION_METHODS,
+  type CalibrationMethod,
+  entropyThreshold,
+  percentileThreshold,
+  type Ranges,
+} from "./calibrate.ts";
+export {
+  planStatic,
+  QDQ_OPS,
+  quantizeStatic,
+  type StaticPlan,
+  type StaticQuantizeOptions,
+} from "./quantize_static.ts";
