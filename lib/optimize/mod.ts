@@ -62,3 +62,13 @@ export {
   type StaticPlan,
   type StaticQuantizeOptions,
 } from "./quantize_static.ts";
+export {
+  checkAmount,
+  type L1PruneOptions,
+  pruneL1,
+  type SparsityReport,
+  sparsityReport,
+  type SparsityRow,
+} from "./prune_l1.ts";
+export { type ChannelPruneOptions, pruneChannels, type PrunedLayer } from "./prune_channels.ts";
+export { finetune, type FinetuneOptions, type FinetuneResult } from "./finetune.ts";
