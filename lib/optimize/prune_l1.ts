@@ -67,7 +67,7 @@ export function checkAmount(amount: number): void {
  * const x = g.input("x", { dtype: "float32", dims: ["N", 4] });
  * g.output(g.op("MatMul", [x, g.initializer("w", tensor("float32", [4, 1], [0.1, -2, 0.3, 4]))]), "y");
  * const { model, report } = pruneL1(g.build(), { amount: 0.5 });
- * assert.deepEqual(Array.from(model.graph.initializers.get("w")!.data), [0, -2, 0, 4]);
+ * assert.deepEqual(Array.from(model.graph.initializers.get("w")!.data as Float32Array), [0, -2, 0, 4]);
  * assert.equal(report.total.sparsity, 0.5);
  * ```
  */
