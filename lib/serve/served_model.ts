@@ -1,0 +1,306 @@
+/**
+ * One registered version of a model: its archive, handler, worker pool and
+ * request queue, and what the describe API reports about it.
+ *
+ * @module
+ */
+import { type HandlerSpec, type ModelArchive } from "../archive/mod.ts";
+import { Batcher, type BatchResult } from "./batcher.ts";
+import { ServeError } from "./errors.ts";
+import { imageToTensor, pairsToJson, topK } from "./image_classifier.ts";
+import { RuntimeSession, type ValueInfo } from "./_runtime.ts";
+import type { Tensor } from "./tensor.ts";
+import { checkFeed, parseTensorRequest, tensorResponse } from "./tensor_handler.ts";
+import { type WorkerDescription, WorkerPool } from "./worker_pool.ts";
+
+/** Per-version serving settings (TorchServe's names, camelCased). */
+export interface ModelSettings {
+  batchSize: number;
+  /** Milliseconds. */
+  maxBatchDelay: number;
+  minWorkers: number;
+  maxWorkers: number;
+  /** Seconds. */
+  responseTimeout: number;
+  /** Seconds. */
+  startupTimeout: number;
+  jobQueueSize: number;
+  /** Intra-op threads per worker; 0 or undefined: cores / workers. */
+  threadsPerWorker?: number;
+  /** Idle seconds after which workers above the minimum stop. */
+  maxIdleTime: number;
+}
+
+/** A request body as the inference API received it. */
+export type PredictBody =
+  | { kind: "bytes"; bytes: Uint8Array }
+  | { kind: "json"; value: unknown };
+
+/** What a prediction answers: JSON text, and how long it queued. */
+export interface PredictResult {
+  json: string;
+  queueMs: number;
+}
+
+/** Where a version came from and how it was registered. */
+export interface ServedModelSource {
+  name: string;
+  /** The `url` it was registered with (file name in the store or http(s) URL). */
+  url: string;
+  /** The archive's file name in the model store. */
+  marName: string;
+  archive: ModelArchive;
+  loadedAtStartup: boolean;
+}
+
+/** A registered model version. */
+export class ServedModel {
+  readonly name: string;
+  readonly version: string;
+  readonly url: string;
+  readonly marName: string;
+  readonly archive: ModelArchive;
+  readonly handler: HandlerSpec;
+  readonly inputs: ValueInfo[];
+  readonly outputs: ValueInfo[];
+  readonly dynamicBatch: boolean;
+  readonly loadedAtStartup: boolean;
+  readonly pool: WorkerPool;
+  readonly batcher: Batcher;
+  #settings: ModelSettings;
+  #closing = false;
+
+  private constructor(
+    src: ServedModelSource,
+    settings: ModelSettings,
+    io: { inputs: ValueInfo[]; outputs: ValueInfo[] },
+    log?: (event: string, detail: Record<string, unknown>) => void,
+  ) {
+    this.name = src.name;
+    this.version = src.archive.manifest.model.modelVersion;
+    this.url = src.url;
+    this.marName = src.marName;
+    this.archive = src.archive;
+    this.handler = src.archive.handler;
+    this.loadedAtStartup = src.loadedAtStartup;
+    this.inputs = io.inputs;
+    this.outputs = io.outputs;
+    this.#settings = { ...settings };
+    const batchDim = this.inputs[0]?.dims[0];
+    this.dynamicBatch = typeof batchDim !== "number" || batchDim < 0;
+    const label = `${this.name}/${this.version}`;
+    this.pool = new WorkerPool(src.archive.model, {
+      minWorkers: settings.minWorkers,
+      maxWorkers: settings.maxWorkers,
+      threadsPerWorker: settings.threadsPerWorker || undefined,
+      startupTimeoutMs: settings.startupTimeout * 1000,
+      idleTimeoutMs: settings.maxIdleTime * 1000,
+      onAvailable: () => this.batcher.pump(),
+      log: (event, detail) => log?.(event, { model: this.name, version: this.version, ...detail }),
+    });
+    this.batcher = new Batcher(this.pool, {
+      batchSize: settings.batchSize,
+      maxBatchDelayMs: settings.maxBatchDelay,
+      queueSize: settings.jobQueueSize,
+      responseTimeoutMs: settings.responseTimeout * 1000,
+      dynamicBatch: this.dynamicBatch,
+      label,
+    });
+  }
+
+  /**
+   * Checks an archive against its model (loading it once) and prepares a version; no workers yet.
+   *
+   * @param src name, url and decoded archive
+   * @param settings serving settings
+   * @param log model-log sink
+   * @returns the prepared version
+   * @throws {ServeError} 400 when the model does not load or does not fit its handler.json
+   */
+  static async create(
+    src: ServedModelSource,
+    settings: ModelSettings,
+    log?: (event: string, detail: Record<string, unknown>) => void,
+  ): Promise<ServedModel> {
+    let session: RuntimeSession;
+    try {
+      session = await RuntimeSession.create(src.archive.model);
+    } catch (err) {
+      throw ServeError.badRequest(
+        `Cannot load model of "${src.marName}": ${(err as Error).message.split("\n")[0]}`,
+        { cause: err },
+      );
+    }
+    const io = { inputs: session.inputs, outputs: session.outputs };
+    await session.release();
+    checkHandlerFits(src.archive.handler, io, src.marName);
+    return new ServedModel(src, settings, io, log);
+  }
+
+  /** Current settings. */
+  get settings(): Readonly<ModelSettings> {
+    return this.#settings;
+  }
+
+  /** Whether it has at least one loaded worker and is not being removed. */
+  get ready(): boolean {
+    return !this.#closing && this.pool.readyCount > 0;
+  }
+
+  /**
+   * Sets the worker bounds.
+   *
+   * @param minWorkers workers kept running
+   * @param maxWorkers upper bound under load
+   * @returns once the workers fit the bounds
+   */
+  async scale(minWorkers: number, maxWorkers: number): Promise<void> {
+    this.#settings.minWorkers = minWorkers;
+    this.#settings.maxWorkers = maxWorkers;
+    await this.pool.scale(minWorkers, maxWorkers);
+  }
+
+  /**
+   * Runs raw tensors through the batcher (KServe v2 and the tensor handler).
+   *
+   * @param feeds tensors by input name, checked with {@linkcode checkFeed}
+   * @returns this request's rows of every output
+   */
+  infer(feeds: Record<string, Tensor>): Promise<BatchResult> {
+    if (this.#closing) {
+      return Promise.reject(ServeError.versionNotFound(this.name, this.version));
+    }
+    return this.batcher.submit(feeds);
+  }
+
+  /**
+   * Handles a `/predictions` request with the archive's handler.
+   *
+   * @param body raw bytes or parsed JSON
+   * @returns the response JSON
+   * @throws {ServeError} 400 for input the handler cannot use
+   */
+  async predict(body: PredictBody): Promise<PredictResult> {
+    if (this.handler.handler === "image_classifier") {
+      const tensor = await imageToTensor(imageBytes(body), this.handler);
+      const input = checkFeed(tensor, this.inputs.find((i) => i.name === this.handler.input.name)!);
+      const r = await this.infer({ [this.handler.input.name]: input });
+      const out = r.outputs[this.handler.output.name]!;
+      const row = Array.from(out.data as Float32Array, Number);
+      return {
+        json: pairsToJson(topK(row, this.archive.labels, this.handler)),
+        queueMs: r.queueMs,
+      };
+    }
+    if (body.kind !== "json") {
+      throw ServeError.badRequest(
+        `Model "${this.name}" uses the tensor handler: send JSON (Content-Type: application/json)`,
+      );
+    }
+    const r = await this.infer(parseTensorRequest(body.value, this.inputs));
+    const wanted = { [this.handler.output.name]: r.outputs[this.handler.output.name]! };
+    return { json: JSON.stringify(tensorResponse(wanted)), queueMs: r.queueMs };
+  }
+
+  /**
+   * TorchServe's describe entry for this version.
+   *
+   * @param isDefault whether it is its model's default version
+   * @param customized add the archive's metrics as `customizedMetadata`
+   * @returns the JSON-ready description
+   */
+  async describe(isDefault: boolean, customized = false): Promise<Record<string, unknown>> {
+    const s = this.#settings;
+    const workers: WorkerDescription[] = await this.pool.describe();
+    const d: Record<string, unknown> = {
+      modelName: this.name,
+      modelVersion: this.version,
+      modelUrl: this.url,
+      engine: "OnnxRuntime",
+      runtime: this.archive.manifest.runtime,
+      handler: this.handler.handler,
+      isDefault,
+      minWorkers: s.minWorkers,
+      maxWorkers: s.maxWorkers,
+      batchSize: s.batchSize,
+      maxBatchDelay: s.maxBatchDelay,
+      responseTimeout: s.responseTimeout,
+      startupTimeout: s.startupTimeout,
+      maxIdleTime: s.maxIdleTime,
+      loadedAtStartup: this.loadedAtStartup,
+      workers,
+      jobQueueStatus: {
+        remainingCapacity: this.batcher.remainingCapacity,
+        pendingRequests: this.batcher.pending,
+      },
+    };
+    if (customized) d.customizedMetadata = JSON.stringify(this.archive.metrics ?? {});
+    return d;
+  }
+
+  /**
+   * Stops taking requests, lets queued and running ones finish, stops the workers.
+   *
+   * @param timeoutMs how long in-flight requests may take before workers are stopped anyway
+   */
+  async close(timeoutMs = Infinity): Promise<void> {
+    this.#closing = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = Number.isFinite(timeoutMs)
+      ? new Promise<void>((r) => timer = setTimeout(r, timeoutMs))
+      : new Promise<void>(() => {});
+    await Promise.race([this.batcher.drain(), limit]);
+    clearTimeout(timer);
+    this.batcher.rejectAll(ServeError.versionNotFound(this.name, this.version));
+    await this.pool.close();
+  }
+}
+
+function imageBytes(body: PredictBody): Uint8Array {
+  if (body.kind === "bytes") return body.bytes;
+  const v = body.value as Record<string, unknown> | null;
+  const b64 = typeof v === "object" && v !== null ? v.data ?? v.body : undefined;
+  if (typeof b64 !== "string") {
+    throw ServeError.badRequest(
+      `Expected image bytes, a multipart field "data", or JSON {"data": "<base64 image>"}`,
+    );
+  }
+  try {
+    return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  } catch (err) {
+    throw ServeError.badRequest(`Invalid base64 in "data": ${(err as Error).message}`);
+  }
+}
+
+function checkHandlerFits(
+  spec: HandlerSpec,
+  io: { inputs: ValueInfo[]; outputs: ValueInfo[] },
+  where: string,
+): void {
+  const input = io.inputs.find((i) => i.name === spec.input.name);
+  const names = (list: ValueInfo[]) => list.map((i) => `"${i.name}"`).join(", ");
+  if (!input) {
+    throw ServeError.badRequest(
+      `${where}: handler.json input "${spec.input.name}" is not a model input (${
+        names(io.inputs)
+      })`,
+    );
+  }
+  if (!io.outputs.some((o) => o.name === spec.output.name)) {
+    throw ServeError.badRequest(
+      `${where}: handler.json output "${spec.output.name}" is not a model output (${
+        names(io.outputs)
+      })`,
+    );
+  }
+  if (spec.handler !== "image_classifier") return;
+  const fixed = (d: unknown) => typeof d === "number" && d >= 0;
+  const agree = input.dims.length === spec.input.dims.length &&
+    input.dims.every((d, i) => i === 0 || !fixed(d) || d === spec.input.dims[i]);
+  if (input.dtype !== "float32" || !agree) {
+    throw ServeError.badRequest(
+      `${where}: model input "${input.name}" is ${input.dtype} [${input.dims.join(",")}], ` +
+        `handler.json expects float32 [${spec.input.dims.join(",")}]`,
+    );
+  }
+}
