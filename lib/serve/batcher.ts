@@ -40,8 +40,20 @@ interface Job {
   reject(e: Error): void;
 }
 
+/** Counts of what the batcher ran. */
+export interface BatchStats {
+  /** Runs handed to workers. */
+  batches: number;
+  /** Requests in those runs. */
+  requests: number;
+  /** Most requests in one run. */
+  largest: number;
+}
+
 /** The request queue of one model version. */
 export class Batcher {
+  /** What has run so far. */
+  readonly stats: BatchStats = { batches: 0, requests: 0, largest: 0 };
   #pool: WorkerPool;
   #opts: BatcherOptions;
   #queue: Job[] = [];
@@ -87,6 +99,11 @@ export class Batcher {
         `Model "${this.#opts.label}" has a full job queue (${this.#opts.queueSize}): try again later`,
       ));
     }
+    if (this.#pool.closed) {
+      return Promise.reject(
+        ServeError.unavailable(`Model "${this.#opts.label}" was unregistered`),
+      );
+    }
     if (this.#pool.maxWorkers === 0 || (this.#pool.liveCount === 0 && this.#pool.lastError)) {
       const why = this.#pool.lastError ? `: ${this.#pool.lastError}` : "";
       return Promise.reject(ServeError.unavailable(
@@ -131,6 +148,9 @@ export class Batcher {
       }
       const jobs = this.#queue.splice(0, size);
       this.#running++;
+      this.stats.batches++;
+      this.stats.requests += jobs.length;
+      this.stats.largest = Math.max(this.stats.largest, jobs.length);
       void this.#run(worker, jobs);
     }
   }
@@ -140,13 +160,13 @@ export class Batcher {
     try {
       const feeds = jobs.length === 1 ? ownFeeds(jobs[0]!.feeds) : concatFeeds(jobs);
       const outputs = await worker.run(feeds, this.#opts.responseTimeoutMs);
+      const total = jobs.reduce((n, j) => n + j.rows, 0);
       let row = 0;
       for (const job of jobs) {
         const mine: Record<string, Tensor> = {};
         for (const [name, t] of Object.entries(outputs)) {
-          mine[name] = t.dims[0] === jobs.reduce((n, j) => n + j.rows, 0)
-            ? sliceRows(t, row, job.rows)
-            : t;
+          // Outputs without the batch dimension (e.g. a constant) go to every request whole.
+          mine[name] = t.dims[0] === total ? sliceRows(t, row, job.rows) : t;
         }
         row += job.rows;
         job.resolve({ outputs: mine, queueMs: started - job.enqueued });

@@ -67,8 +67,10 @@ async function decodeBody(
 ): Promise<PredictBody> {
   const type = contentType.split(";")[0]!.trim().toLowerCase();
   if (type === "multipart/form-data") return await fromMultipart(contentType, bytes);
+  // A tensor model reads JSON unless the body says it is binary (clients often omit the type).
+  const binary = type.startsWith("image/") || type === "application/octet-stream";
   const json = type === "application/json" || type.endsWith("+json") ||
-    (type === "" && model.handler.handler === "tensor");
+    (model.handler.handler === "tensor" && !binary);
   if (json) return { kind: "json", value: parseJson(new TextDecoder().decode(bytes)) };
   return { kind: "bytes", bytes };
 }

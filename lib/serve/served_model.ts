@@ -69,6 +69,9 @@ export class ServedModel {
   readonly batcher: Batcher;
   #settings: ModelSettings;
   #closing = false;
+  #closed = false;
+  #inflight = 0;
+  #idle: (() => void)[] = [];
 
   private constructor(
     src: ServedModelSource,
@@ -167,10 +170,23 @@ export class ServedModel {
    * @returns this request's rows of every output
    */
   infer(feeds: Record<string, Tensor>): Promise<BatchResult> {
-    if (this.#closing) {
-      return Promise.reject(ServeError.versionNotFound(this.name, this.version));
+    return this.#track(() => this.batcher.submit(feeds));
+  }
+
+  /** Requests accepted and not answered yet. */
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  /** Runs a request, counted in flight so that unregistering waits for it. */
+  async #track<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw ServeError.versionNotFound(this.name, this.version);
+    this.#inflight++;
+    try {
+      return await fn();
+    } finally {
+      if (--this.#inflight === 0) { for (const r of this.#idle.splice(0)) r(); }
     }
-    return this.batcher.submit(feeds);
   }
 
   /**
@@ -180,11 +196,15 @@ export class ServedModel {
    * @returns the response JSON
    * @throws {ServeError} 400 for input the handler cannot use
    */
-  async predict(body: PredictBody): Promise<PredictResult> {
+  predict(body: PredictBody): Promise<PredictResult> {
+    return this.#track(() => this.#predict(body));
+  }
+
+  async #predict(body: PredictBody): Promise<PredictResult> {
     if (this.handler.handler === "image_classifier") {
       const tensor = await imageToTensor(imageBytes(body), this.handler);
       const input = checkFeed(tensor, this.inputs.find((i) => i.name === this.handler.input.name)!);
-      const r = await this.infer({ [this.handler.input.name]: input });
+      const r = await this.batcher.submit({ [this.handler.input.name]: input });
       const out = r.outputs[this.handler.output.name]!;
       const row = Array.from(out.data as Float32Array, Number);
       return {
@@ -197,7 +217,7 @@ export class ServedModel {
         `Model "${this.name}" uses the tensor handler: send JSON (Content-Type: application/json)`,
       );
     }
-    const r = await this.infer(parseTensorRequest(body.value, this.inputs));
+    const r = await this.batcher.submit(parseTensorRequest(body.value, this.inputs));
     const wanted = { [this.handler.output.name]: r.outputs[this.handler.output.name]! };
     return { json: JSON.stringify(tensorResponse(wanted)), queueMs: r.queueMs };
   }
@@ -249,8 +269,12 @@ export class ServedModel {
     const limit = Number.isFinite(timeoutMs)
       ? new Promise<void>((r) => timer = setTimeout(r, timeoutMs))
       : new Promise<void>(() => {});
-    await Promise.race([this.batcher.drain(), limit]);
+    const idle = this.#inflight === 0
+      ? Promise.resolve()
+      : new Promise<void>((r) => this.#idle.push(r));
+    await Promise.race([Promise.all([idle, this.batcher.drain()]), limit]);
     clearTimeout(timer);
+    this.#closed = true;
     this.batcher.rejectAll(ServeError.versionNotFound(this.name, this.version));
     await this.pool.close();
   }

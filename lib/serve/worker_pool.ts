@@ -66,6 +66,11 @@ export class WorkerPool {
     return this.#opts.maxWorkers;
   }
 
+  /** Whether the pool was closed (its version unregistered). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Workers that are loaded and not stopping. */
   get readyCount(): number {
     return this.#workers.filter((w) => w.status === "READY").length;

@@ -141,7 +141,8 @@ export async function register(
 export async function call(
   url: string,
   init: RequestInit = {},
-): Promise<{ status: number; body: Record<string, unknown> & unknown[] }> {
+  // deno-lint-ignore no-explicit-any
+): Promise<{ status: number; body: any }> {
   const res = await fetch(url, init);
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
