@@ -2,7 +2,11 @@
  * Dynamic batching in front of a worker pool, as TorchServe's `batch_size`
  * and `max_batch_delay`: requests wait in a bounded queue; a free worker
  * takes up to `batchSize` of them at once, or fewer once the oldest has
- * waited `maxBatchDelay` ms. When the model's batch dimension is dynamic the
+ * waited `maxBatchDelay` ms — or sooner, as soon as no accepted request is
+ * still on its way to the queue (being read or decoded): nothing more is
+ * coming to fill the batch, so waiting would only add latency (one client
+ * alone pays nothing, not the whole delay). When the model's batch
+ * dimension is dynamic the
  * requests' tensors are concatenated along it into one run and the outputs
  * split back; otherwise each request runs alone.
  *
@@ -24,6 +28,8 @@ export interface BatcherOptions {
   dynamicBatch: boolean;
   /** Name of the model, for messages. */
   label: string;
+  /** Requests accepted but not yet submitted (still being read or decoded); default none. */
+  incoming?: () => number;
 }
 
 /** What a request gets back: its rows of every output, and how long it queued. */
@@ -59,6 +65,7 @@ export class Batcher {
   #queue: Job[] = [];
   #running = 0;
   #timer?: ReturnType<typeof setTimeout>;
+  #runningJobs = 0;
   #drained: (() => void)[] = [];
 
   constructor(pool: WorkerPool, options: BatcherOptions) {
@@ -79,6 +86,11 @@ export class Batcher {
   /** Batches being run now. */
   get running(): number {
     return this.#running;
+  }
+
+  /** Requests submitted and not answered yet (queued or in a running batch). */
+  get submitted(): number {
+    return this.#queue.length + this.#runningJobs;
   }
 
   /** Changes batching settings for the requests to come. */
@@ -141,13 +153,16 @@ export class Batcher {
         return;
       }
       const size = this.#opts.dynamicBatch ? this.#opts.batchSize : 1;
-      const waited = performance.now() - this.#queue[0]!.enqueued;
-      if (this.#queue.length < size && waited < this.#opts.maxBatchDelayMs) {
-        this.#timer = setTimeout(() => this.pump(), this.#opts.maxBatchDelayMs - waited);
+      const left = this.#opts.maxBatchDelayMs - (performance.now() - this.#queue[0]!.enqueued);
+      const coming = this.#opts.incoming?.() ?? 0;
+      if (this.#queue.length < size && left > 0 && coming > 0) {
+        // More requests are on their way: each arrival pumps again; the delay bounds the wait.
+        this.#timer = setTimeout(() => this.pump(), left);
         return;
       }
       const jobs = this.#queue.splice(0, size);
       this.#running++;
+      this.#runningJobs += jobs.length;
       this.stats.batches++;
       this.stats.requests += jobs.length;
       this.stats.largest = Math.max(this.stats.largest, jobs.length);
@@ -175,6 +190,7 @@ export class Batcher {
       for (const job of jobs) job.reject(err as Error);
     } finally {
       this.#running--;
+      this.#runningJobs -= jobs.length;
       this.pump();
       this.#checkDrained();
     }

@@ -8,16 +8,21 @@
  * - any size: resized to `preprocess.resize` (then `centerCrop`) if given,
  *   and finally stretched to the model's input size if it still differs;
  * - any channels: converted to the handler's colour mode (RGB → L by
- *   luminance, L → RGB by repetition); transparency is flattened onto white
- *   when `invert` is set (dark strokes on a light page) and onto black
- *   otherwise (light strokes on a dark page, as MNIST);
+ *   ITU-R 601-2 luma as PIL's `convert("L")`, L → RGB by repetition);
+ *   transparency is flattened onto white when `invert` is set (dark strokes
+ *   on a light page) and onto black otherwise (light strokes on a dark page,
+ *   as MNIST);
  * - EXIF orientation is applied.
+ *
+ * Common PNGs are decoded in-process (see `_png.ts`); everything else, and
+ * any resizing, goes through sharp.
  *
  * @module
  */
 import sharp from "sharp";
 import { type HandlerSpec, inputImageSize, type PreprocessSpec } from "../archive/mod.ts";
 import { ServeError } from "./errors.ts";
+import { decodePng, type RawImage } from "./_png.ts";
 import type { Tensor } from "./tensor.ts";
 
 /** Largest decoded image accepted, in pixels (width × height). */
@@ -38,69 +43,108 @@ export async function imageToTensor(bytes: Uint8Array, spec: HandlerSpec): Promi
   const pre: PreprocessSpec = spec.preprocess ?? { colorMode: "L" };
   const [height, width] = inputImageSize(spec);
   const channels = pre.colorMode === "RGB" ? 3 : 1;
-  let pixels: Uint8Array;
+  let img: RawImage;
   try {
-    pixels = await decode(bytes, pre, width, height);
+    img = decodePng(bytes, MAX_IMAGE_PIXELS) ?? await decodeWithSharp(bytes);
+    img = await fitGeometry(img, pre, width, height);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     throw ServeError.badRequest(`Cannot decode image: ${why}`, { cause: err });
   }
-  const data = toChw(pixels, width * height, channels, pre);
+  const data = toChw(img, channels, pre);
   const dims = spec.input.dims.length === 4 ? [1, channels, height, width] : [1, data.length];
   return { dtype: "float32", dims, data };
 }
 
-async function decode(
-  bytes: Uint8Array,
+/** Any image sharp reads, as 8-bit RGBA with EXIF orientation applied. */
+async function decodeWithSharp(bytes: Uint8Array): Promise<RawImage> {
+  const opts = { failOn: "truncated" as const, limitInputPixels: MAX_IMAGE_PIXELS };
+  const { data, info } = await sharp(bytes, opts).rotate().toColourspace("srgb").ensureAlpha()
+    .raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
+  return { data: bytesOf(data), width: info.width, height: info.height, channels: info.channels };
+}
+
+/** Resize to `preprocess.resize`, center-crop, then stretch to the model's size if it still differs. */
+async function fitGeometry(
+  img: RawImage,
   pre: PreprocessSpec,
   width: number,
   height: number,
-): Promise<Uint8Array> {
-  const opts = { failOn: "truncated" as const, limitInputPixels: MAX_IMAGE_PIXELS };
-  let img = sharp(bytes, opts).rotate();
-  const meta = await img.metadata();
-  let w = meta.autoOrient?.width ?? meta.width ?? 0;
-  let h = meta.autoOrient?.height ?? meta.height ?? 0;
-  if (meta.hasAlpha) {
-    const v = pre.invert ? 255 : 0;
-    img = img.flatten({ background: { r: v, g: v, b: v } });
-  }
+): Promise<RawImage> {
+  if (!pre.resize && !pre.centerCrop && img.width === width && img.height === height) return img;
+  let cur = toRgba(img);
+  const run = async (edit: (s: ReturnType<typeof sharp>) => ReturnType<typeof sharp>) => {
+    const raw = { width: cur.width, height: cur.height, channels: 4 as const };
+    const { data, info } = await edit(sharp(cur.data, { raw })).raw()
+      .toBuffer({ resolveWithObject: true });
+    cur = { data: bytesOf(data), width: info.width, height: info.height, channels: info.channels };
+  };
   if (pre.resize) {
-    [h, w] = pre.resize;
-    img = img.resize(w, h, { fit: "fill" });
+    const [h, w] = pre.resize;
+    await run((s) => s.resize(w, h, { fit: "fill" }));
   }
   if (pre.centerCrop) {
-    const [ch, cw] = [Math.min(pre.centerCrop[0], h), Math.min(pre.centerCrop[1], w)];
-    img = img.extract({ left: (w - cw) >> 1, top: (h - ch) >> 1, width: cw, height: ch });
-    [h, w] = [ch, cw];
+    const [ch, cw] = [
+      Math.min(pre.centerCrop[0], cur.height),
+      Math.min(pre.centerCrop[1], cur.width),
+    ];
+    const [left, top] = [(cur.width - cw) >> 1, (cur.height - ch) >> 1];
+    await run((s) => s.extract({ left, top, width: cw, height: ch }));
   }
-  const space = pre.colorMode === "RGB" ? "srgb" : "b-w";
-  let { data, info } = await img.toColourspace(space).removeAlpha().raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.width !== width || info.height !== height) {
-    // A second pass: sharp applies one resize per pipeline.
-    const raw = { width: info.width, height: info.height, channels: info.channels };
-    ({ data, info } = await sharp(data, { raw }).resize(width, height, { fit: "fill" })
-      .toColourspace(space).raw().toBuffer({ resolveWithObject: true }));
+  if (cur.width !== width || cur.height !== height) {
+    await run((s) => s.resize(width, height, { fit: "fill" }));
   }
-  const want = pre.colorMode === "RGB" ? 3 : 1;
-  if (info.channels !== want) {
-    throw new Error(`expected ${want} channel(s) after conversion, got ${info.channels}`);
-  }
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return cur;
 }
 
-/** HWC bytes → CHW floats: invert, scale, then (x - mean) / std per channel. */
-function toChw(pixels: Uint8Array, plane: number, channels: number, pre: PreprocessSpec) {
+function bytesOf(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+function toRgba(img: RawImage): RawImage {
+  if (img.channels === 4) return img;
+  const n = img.width * img.height;
+  const out = new Uint8Array(n * 4);
+  for (let i = 0; i < n; i++) {
+    const [r, g, b, a] = pixel(img.data, i, img.channels);
+    out.set([r, g, b, a], i * 4);
+  }
+  return { data: out, width: img.width, height: img.height, channels: 4 };
+}
+
+function pixel(d: Uint8Array, i: number, channels: number): [number, number, number, number] {
+  const o = i * channels;
+  if (channels === 1) return [d[o]!, d[o]!, d[o]!, 255];
+  if (channels === 2) return [d[o]!, d[o]!, d[o]!, d[o + 1]!];
+  if (channels === 3) return [d[o]!, d[o + 1]!, d[o + 2]!, 255];
+  return [d[o]!, d[o + 1]!, d[o + 2]!, d[o + 3]!];
+}
+
+/**
+ * Pixels → CHW floats: flatten alpha (onto white when inverting, else black), grayscale by
+ * ITU-R 601-2 luma as PIL's `convert("L")`, invert, scale, then (x - mean) / std per channel.
+ */
+function toChw(img: RawImage, channels: number, pre: PreprocessSpec): Float32Array {
+  const plane = img.width * img.height;
   const out = new Float32Array(plane * channels);
   const scale = pre.scale ?? 1 / 255;
-  for (let c = 0; c < channels; c++) {
-    const mean = pre.mean?.[c] ?? 0;
-    const std = pre.std?.[c] ?? 1;
-    const base = c * plane;
-    for (let i = 0; i < plane; i++) {
-      const v = pixels[i * channels + c]!;
-      out[base + i] = ((pre.invert ? 255 - v : v) * scale - mean) / std;
+  const bg = pre.invert ? 255 : 0;
+  const mean = [0, 1, 2].map((c) => pre.mean?.[c] ?? 0);
+  const std = [0, 1, 2].map((c) => pre.std?.[c] ?? 1);
+  const value = (v: number, c: number) => ((pre.invert ? 255 - v : v) * scale - mean[c]!) / std[c]!;
+  for (let i = 0; i < plane; i++) {
+    let [r, g, b, a] = pixel(img.data, i, img.channels);
+    if (a !== 255) {
+      r = Math.round((r * a + bg * (255 - a)) / 255);
+      g = Math.round((g * a + bg * (255 - a)) / 255);
+      b = Math.round((b * a + bg * (255 - a)) / 255);
+    }
+    if (channels === 1) {
+      out[i] = value((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16, 0);
+    } else {
+      out[i] = value(r, 0);
+      out[plane + i] = value(g, 1);
+      out[2 * plane + i] = value(b, 2);
     }
   }
   return out;

@@ -43,14 +43,16 @@ async function predictRoute(c: Context, ctx: ApiContext): Promise<Response> {
   const name = c.req.param("model")!;
   const version = c.req.param("version");
   const model = ctx.registry.get(name, version);
-  const bytes = await readBody(c.req.raw, ctx.maxRequestSize);
-  if (bytes.length === 0) {
-    throw ServeError.badRequest(
-      `Empty request body: send image bytes, a multipart field "data", or JSON tensors`,
-    );
-  }
-  const body = await decodeBody(c.req.header("content-type") ?? "", bytes, model);
-  const result = await model.predict(body);
+  // Counted in flight from here, so that batching waits for it and unregistering lets it finish.
+  const result = await model.predict(async () => {
+    const bytes = await readBody(c.req.raw, ctx.maxRequestSize);
+    if (bytes.length === 0) {
+      throw ServeError.badRequest(
+        `Empty request body: send image bytes, a multipart field "data", or JSON tensors`,
+      );
+    }
+    return await decodeBody(c.req.header("content-type") ?? "", bytes, model);
+  });
   ctx.metrics.recordInference(
     name,
     version,

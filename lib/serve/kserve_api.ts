@@ -83,7 +83,34 @@ interface OipInput {
 
 async function infer(c: Context, m: ServedModel, ctx: ApiContext): Promise<Response> {
   const t0 = performance.now();
-  const text = new TextDecoder().decode(await readBody(c.req.raw, ctx.maxRequestSize));
+  let wanted: string[] = [];
+  let id: unknown;
+  const result = await m.infer(async () => {
+    const req = parseInferRequest(
+      new TextDecoder().decode(await readBody(c.req.raw, ctx.maxRequestSize)),
+    );
+    id = req.id;
+    wanted = requestedOutputs(req.outputs, m);
+    return oipFeeds(req.inputs as OipInput[], m);
+  });
+  ctx.metrics.recordInference(
+    m.name,
+    c.req.param("version"),
+    (performance.now() - t0) * 1000,
+    result.queueMs * 1000,
+  );
+  return c.json({
+    model_name: m.name,
+    model_version: m.version,
+    ...(typeof id === "string" ? { id } : {}),
+    outputs: wanted.map((name) => {
+      const t = result.outputs[name]!;
+      return { name, datatype: OIP_DATATYPES[t.dtype], shape: t.dims, data: tensorToJson(t) };
+    }),
+  });
+}
+
+function parseInferRequest(text: string): { id?: unknown; inputs: unknown[]; outputs?: unknown } {
   let req: { id?: unknown; inputs?: unknown; outputs?: unknown };
   try {
     req = JSON.parse(text);
@@ -93,8 +120,12 @@ async function infer(c: Context, m: ServedModel, ctx: ApiContext): Promise<Respo
   if (!req || !Array.isArray(req.inputs) || req.inputs.length === 0) {
     throw ServeError.badRequest(`Invalid inference request: "inputs" must be a non-empty list`);
   }
+  return req as { id?: unknown; inputs: unknown[]; outputs?: unknown };
+}
+
+function oipFeeds(inputs: OipInput[], m: ServedModel): Record<string, Tensor> {
   const feeds: Record<string, Tensor> = {};
-  for (const input of req.inputs as OipInput[]) {
+  for (const input of inputs) {
     const info = m.inputs.find((i) => i.name === input?.name);
     if (!info) {
       throw ServeError.badRequest(
@@ -107,23 +138,7 @@ async function infer(c: Context, m: ServedModel, ctx: ApiContext): Promise<Respo
   }
   const missing = m.inputs.find((i) => !feeds[i.name]);
   if (missing) throw ServeError.badRequest(`Missing input "${missing.name}"`);
-  const wanted = requestedOutputs(req.outputs, m);
-  const result = await m.infer(feeds);
-  ctx.metrics.recordInference(
-    m.name,
-    c.req.param("version"),
-    (performance.now() - t0) * 1000,
-    result.queueMs * 1000,
-  );
-  return c.json({
-    model_name: m.name,
-    model_version: m.version,
-    ...(typeof req.id === "string" ? { id: req.id } : {}),
-    outputs: wanted.map((name) => {
-      const t = result.outputs[name]!;
-      return { name, datatype: OIP_DATATYPES[t.dtype], shape: t.dims, data: tensorToJson(t) };
-    }),
-  });
+  return feeds;
 }
 
 function oipTensor(input: OipInput, info: ValueInfo): Tensor {

@@ -108,6 +108,7 @@ export class ServedModel {
       responseTimeoutMs: settings.responseTimeout * 1000,
       dynamicBatch: this.dynamicBatch,
       label,
+      incoming: () => this.#inflight - this.batcher.submitted,
     });
   }
 
@@ -166,11 +167,16 @@ export class ServedModel {
   /**
    * Runs raw tensors through the batcher (KServe v2 and the tensor handler).
    *
-   * @param feeds tensors by input name, checked with {@linkcode checkFeed}
+   * @param feeds tensors by input name, checked with {@linkcode checkFeed}; or a function
+   *   producing them (e.g. reading the request), counted in flight from the start
    * @returns this request's rows of every output
    */
-  infer(feeds: Record<string, Tensor>): Promise<BatchResult> {
-    return this.#track(() => this.batcher.submit(feeds));
+  infer(
+    feeds: Record<string, Tensor> | (() => Promise<Record<string, Tensor>>),
+  ): Promise<BatchResult> {
+    return this.#track(async () =>
+      this.batcher.submit(typeof feeds === "function" ? await feeds() : feeds)
+    );
   }
 
   /** Requests accepted and not answered yet. */
@@ -192,12 +198,13 @@ export class ServedModel {
   /**
    * Handles a `/predictions` request with the archive's handler.
    *
-   * @param body raw bytes or parsed JSON
+   * @param body raw bytes or parsed JSON; or a function producing it (e.g. reading the
+   *   request), counted in flight from the start
    * @returns the response JSON
    * @throws {ServeError} 400 for input the handler cannot use
    */
-  predict(body: PredictBody): Promise<PredictResult> {
-    return this.#track(() => this.#predict(body));
+  predict(body: PredictBody | (() => Promise<PredictBody>)): Promise<PredictResult> {
+    return this.#track(async () => this.#predict(typeof body === "function" ? await body() : body));
   }
 
   async #predict(body: PredictBody): Promise<PredictResult> {
