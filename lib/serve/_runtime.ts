@@ -10,8 +10,11 @@ import { isDType, type Tensor, type TensorData } from "./tensor.ts";
 
 /** A graph input or output: name, element type, dims (strings for symbolic dims). */
 export interface ValueInfo {
+  /** Graph input/output name. */
   name: string;
+  /** Element type in ONNX spelling ("float32", …). */
   dtype: string;
+  /** Sizes; symbolic ones as their names. */
   dims: (number | string)[];
 }
 

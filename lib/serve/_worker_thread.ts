@@ -4,9 +4,9 @@
  * worker gets its own thread and several workers really run in parallel.
  *
  * Messages in (each with a `seq` echoed in its answer): `{op: "load", model,
- * intraOpThreads}`, `{op: "run", feeds}`, `{op: "memory"}`, `{op: "release"}`.
- * Out: `{op: "loaded", inputs, outputs}`, `{op: "result", outputs}`,
- * `{op: "memory", rss}`, `{op: "released"}` or `{op: "error", message}`.
+ * intraOpThreads}`, `{op: "run", feeds}`, `{op: "release"}`. Out: `{op: "loaded",
+ * inputs, outputs}`, `{op: "result", outputs}`, `{op: "released"}` or
+ * `{op: "error", message}`.
  *
  * @module
  */
@@ -31,8 +31,6 @@ self.onmessage = async (event: MessageEvent) => {
       if (!session) throw new Error("worker has no model loaded");
       const outputs = await session.run(msg.feeds as Record<string, Tensor>);
       self.postMessage({ op: "result", seq: msg.seq, outputs }, transferables(outputs));
-    } else if (msg.op === "memory") {
-      self.postMessage({ op: "memory", seq: msg.seq, rss: Deno.memoryUsage().rss });
     } else if (msg.op === "release") {
       await session?.release();
       session = undefined;

@@ -14,6 +14,7 @@ import { isPrivateAddress } from "./_ip.ts";
 
 /** What may be registered, and from where. */
 export interface SourcePolicy {
+  /** Folder of the archives that may be registered. */
   modelStore: string;
   /** Regular expressions a remote URL must match in full. */
   allowedUrls: string[];
@@ -25,7 +26,9 @@ export interface SourcePolicy {
 
 /** A resolved archive: its path in the store and its file name there. */
 export interface ArchiveLocation {
+  /** Absolute path. */
   path: string;
+  /** File name in the model store. */
   marName: string;
 }
 
@@ -38,6 +41,14 @@ const MAR_NAME = /^[A-Za-z0-9][A-Za-z0-9_.+-]*\.mar$/;
  * @param policy model store and allowed URLs
  * @returns the archive's path and file name
  * @throws {ServeError} 400 for a path outside the store, 403 for a refused URL, 404 when missing
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveArchiveSource } from "./archive_source.ts";
+ * const policy = { modelStore: "model_store", allowedUrls: [] };
+ * await assert.rejects(resolveArchiveSource("../secret.mar", policy), { status: 400 });
+ * await assert.rejects(resolveArchiveSource("http://169.254.169.254/x.mar", policy), { status: 403 });
+ * ```
  */
 export async function resolveArchiveSource(
   url: string,

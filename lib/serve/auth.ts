@@ -11,8 +11,11 @@ import { dirname } from "node:path";
 
 /** The key file's contents (TorchServe's field names). */
 export interface KeyFile {
+  /** Key of the management API and its expiry (ISO time). */
   management: { key: string; "expiration time": string };
+  /** Key of the inference API and its expiry. */
   inference: { key: string; "expiration time": string };
+  /** Key that may renew the other two. */
   API: { key: string };
 }
 
@@ -38,6 +41,16 @@ export class TokenAuth {
    * @param ttlMin minutes a generated key lives (TorchServe's `token_expiration_min`)
    * @returns the keys
    * @throws {SyntaxError} when the file exists but is not a key file
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { TokenAuth } from "./auth.ts";
+   * const dir = await Deno.makeTempDir();
+   * const auth = await TokenAuth.load(`${dir}/key_file.json`);
+   * assert.equal(auth.check(`Bearer ${auth.keys.inference.key}`, "inference"), true);
+   * assert.equal(auth.check(`Bearer ${auth.keys.inference.key}`, "management"), false);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   static async load(path: string, ttlMin = 60): Promise<TokenAuth> {
     let text: string | undefined;

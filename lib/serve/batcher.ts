@@ -18,7 +18,9 @@ import type { WorkerPool } from "./worker_pool.ts";
 
 /** Options of {@linkcode Batcher}. */
 export interface BatcherOptions {
+  /** Most requests in one run. */
   batchSize: number;
+  /** Longest a request waits for a fuller batch (ms). */
   maxBatchDelayMs: number;
   /** Requests that may wait; one more gets 503. */
   queueSize: number;
@@ -34,7 +36,9 @@ export interface BatcherOptions {
 
 /** What a request gets back: its rows of every output, and how long it queued. */
 export interface BatchResult {
+  /** This request's rows of each output. */
   outputs: Record<string, Tensor>;
+  /** Time from submission to the run's start (ms). */
   queueMs: number;
 }
 
@@ -68,6 +72,7 @@ export class Batcher {
   #runningJobs = 0;
   #drained: (() => void)[] = [];
 
+  /** A queue in front of `pool`. */
   constructor(pool: WorkerPool, options: BatcherOptions) {
     this.#pool = pool;
     this.#opts = { ...options };

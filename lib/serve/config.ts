@@ -9,8 +9,11 @@ import { parse as parseYaml } from "yaml";
 
 /** Settings of the model server (camelCase of TorchServe's keys). */
 export interface ServerConfig {
+  /** Where the inference API listens (`inference_address`). */
   inferenceAddress: string;
+  /** Where the management API listens; off loopback only with token authorization. */
   managementAddress: string;
+  /** Where the metrics API listens. */
   metricsAddress: string;
   /** Folder of .mar archives that registration may load from. */
   modelStore: string;
@@ -18,16 +21,21 @@ export interface ServerConfig {
   models: string[];
   /** Folder of the JSON-lines logs; undefined: no log files. */
   logLocation?: string;
+  /** Accepted for TorchServe configs; metrics are served, not written. */
   metricsLocation?: string;
+  /** Default batch size of registrations that give none. */
   batchSize: number;
   /** Milliseconds. */
   maxBatchDelay: number;
+  /** Accepted for TorchServe configs; this server runs on CPU. */
   numberOfGpu: number;
   /** Regular expressions of URLs registration may download from. */
   allowedUrls: string[];
   /** Let downloads reach private, loopback and link-local addresses. */
   allowPrivateUrls: boolean;
+  /** Requests that may wait per model version (503 beyond). */
   jobQueueSize: number;
+  /** Workers of models registered at start-up. */
   defaultWorkersPerModel: number;
   /** Seconds. */
   defaultResponseTimeout: number;
@@ -39,12 +47,15 @@ export interface ServerConfig {
   disableTokenAuthorization: boolean;
   /** Key file of token authorization; default `<log_location or .>/key_file.json`. */
   keyFile?: string;
+  /** Minutes a generated key lives. */
   tokenExpirationMin: number;
   /** Model snapshot file; undefined: no snapshots. */
   snapshotFile?: string;
   /** Pid file of a daemonized server. */
   pidFile?: string;
+  /** PEM key for https addresses. */
   privateKeyFile?: string;
+  /** PEM certificate for https addresses. */
   certificateFile?: string;
   /** Idle seconds after which workers above the minimum stop. */
   maxIdleTime: number;
@@ -223,6 +234,16 @@ export interface LoadConfigOptions {
  * @param options files and overrides
  * @returns the complete settings
  * @throws {SyntaxError} or {TypeError} naming the file and key that is wrong
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadServerConfig } from "./config.ts";
+ * const file = await Deno.makeTempFile({ suffix: ".yaml" });
+ * await Deno.writeTextFile(file, "server:\n  batch_size: 4\n  log_location: /tmp/ts\n");
+ * const c = await loadServerConfig({ config: file, overrides: { jobQueueSize: 9 } });
+ * assert.deepEqual([c.batchSize, c.jobQueueSize, c.pidFile], [4, 9, "/tmp/ts/model_server.pid"]);
+ * await Deno.remove(file);
+ * ```
  */
 export async function loadServerConfig(options: LoadConfigOptions = {}): Promise<ServerConfig> {
   const appConfig = options.config ??

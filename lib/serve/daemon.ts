@@ -9,10 +9,15 @@ import { dirname } from "node:path";
 
 /** What the pid file holds. */
 export interface PidInfo {
+  /** The server's process id. */
   pid: number;
+  /** Where its APIs listen ("" when the pid file holds a bare pid). */
   inferenceUrl: string;
+  /** Management API URL. */
   managementUrl: string;
+  /** Metrics API URL. */
   metricsUrl: string;
+  /** ISO time it started. */
   startedAt: string;
 }
 
@@ -34,6 +39,16 @@ export async function writePidFile(path: string, info: PidInfo): Promise<void> {
  *
  * @param path the pid file
  * @returns its contents, or undefined when there is none
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readPidFile } from "./daemon.ts";
+ * const file = await Deno.makeTempFile();
+ * await Deno.writeTextFile(file, "4242\n");
+ * assert.equal((await readPidFile(file))?.pid, 4242);
+ * await Deno.remove(file);
+ * assert.equal(await readPidFile(file), undefined);
+ * ```
  */
 export async function readPidFile(path: string): Promise<PidInfo | undefined> {
   let text: string;
@@ -59,7 +74,18 @@ export async function readPidFile(path: string): Promise<PidInfo | undefined> {
   }
 }
 
-/** Whether a process is running (and not a zombie). Linux: reads /proc. */
+/**
+ * Whether a process is running (and not a zombie). Linux: reads /proc.
+ *
+ * @param pid process id
+ * @returns true while it runs
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isAlive } from "./daemon.ts";
+ * assert.equal(isAlive(Deno.pid), true);
+ * ```
+ */
 export function isAlive(pid: number): boolean {
   try {
     const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);

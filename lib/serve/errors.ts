@@ -8,8 +8,11 @@
 
 /** TorchServe's error body. */
 export interface ErrorBody {
+  /** HTTP status. */
   code: number;
+  /** TorchServe's exception type. */
   type: string;
+  /** What went wrong. */
   message: string;
 }
 
@@ -29,12 +32,14 @@ export interface ErrorBody {
  * ```
  */
 export class ServeError extends Error {
+  /** "ServeError". */
   override name = "ServeError";
   /** HTTP status. */
   readonly status: number;
   /** TorchServe's exception type, e.g. `ModelNotFoundException`. */
   readonly type: string;
 
+  /** An error with its HTTP status and exception type. */
   constructor(status: number, type: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.status = status;

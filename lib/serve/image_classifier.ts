@@ -35,6 +35,23 @@ export const MAX_IMAGE_PIXELS = 40_000_000;
  * @param spec the archive's checked handler spec (image_classifier)
  * @returns a float32 tensor [1, C, H, W] or [1, C·H·W], per the spec's input dims
  * @throws {ServeError} 400 when the bytes are empty, not an image, truncated or too large
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import sharp from "sharp";
+ * import { imageToTensor } from "./image_classifier.ts";
+ * // A 56×56 white square: resized to the model's 28×28, one channel, scaled to 0..1.
+ * const png = await sharp({ create: { width: 56, height: 56, channels: 3, background: "#fff" } })
+ *   .png().toBuffer();
+ * const t = await imageToTensor(new Uint8Array(png), {
+ *   handler: "image_classifier",
+ *   input: { name: "input", dims: ["N", 1, 28, 28] },
+ *   output: { name: "logits" },
+ *   preprocess: { colorMode: "L" },
+ * });
+ * assert.deepEqual(t.dims, [1, 1, 28, 28]);
+ * assert.equal(t.data[0], 1);
+ * ```
  */
 export async function imageToTensor(bytes: Uint8Array, spec: HandlerSpec): Promise<Tensor> {
   if (bytes.length === 0) {
@@ -157,6 +174,20 @@ function toChw(img: RawImage, channels: number, pre: PreprocessSpec): Float32Arr
  * @param labels class names by index
  * @param spec the handler spec (postprocess: softmax, topK)
  * @returns pairs, highest probability first
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pairsToJson, topK } from "./image_classifier.ts";
+ * const spec = {
+ *   handler: "image_classifier" as const,
+ *   input: { name: "x", dims: ["N", 4] },
+ *   output: { name: "y" },
+ *   postprocess: { softmax: true, topK: 2 },
+ * };
+ * const pairs = topK([0, 3, 1, 0], ["a", "b", "c", "d"], spec);
+ * assert.deepEqual(pairs.map(([label]) => label), ["b", "c"]);
+ * assert.match(pairsToJson(pairs), /^\{"b":0\.8\d+,"c":0\.1\d+\}$/);
+ * ```
  */
 export function topK(
   row: ArrayLike<number>,
@@ -186,6 +217,12 @@ function softmax(row: ArrayLike<number>): Float64Array {
  *
  * @param pairs label/probability pairs
  * @returns the JSON text
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pairsToJson } from "./image_classifier.ts";
+ * assert.equal(pairsToJson([["7", 0.9], ["1", 0.1]]), '{"7":0.9,"1":0.1}');
+ * ```
  */
 export function pairsToJson(pairs: readonly [string, number][]): string {
   return `{${pairs.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(",")}}`;

@@ -105,8 +105,8 @@ export function managementApp(ctx: ApiContext): Hono<Env> {
   return app;
 }
 
-async function describe(c: Context, ctx: ApiContext, version: string | undefined) {
-  return await ctx.registry.describe(
+function describe(c: Context, ctx: ApiContext, version: string | undefined) {
+  return ctx.registry.describe(
     c.req.param("model")!,
     version,
     boolParam(c, "customized") ?? false,

@@ -35,6 +35,7 @@ const HELP: Record<string, [string, string]> = {
 
 /** Counters of one server. */
 export class Metrics {
+  /** The `hostname` label. */
   readonly hostname: string = hostname();
   #counters = new Map<string, Counter>();
   #status = { "2XX": 0, "4XX": 0, "5XX": 0 };

@@ -13,6 +13,7 @@ import { type ModelSettings, ServedModel } from "./served_model.ts";
 
 /** Options of {@linkcode Registry}. */
 export interface RegistryOptions {
+  /** Model store and allowed URLs. */
   source: SourcePolicy;
   /** Settings of a registration that does not give its own. */
   defaults: ModelSettings;
@@ -28,16 +29,23 @@ export interface RegisterRequest {
   url: string;
   /** Served name; default: the manifest's modelName. */
   modelName?: string;
+  /** Most requests in one run. */
   batchSize?: number;
+  /** Milliseconds a batch may wait to fill. */
   maxBatchDelay?: number;
   /** Workers to start (min = max = this unless minWorkers/maxWorkers are given). */
   initialWorkers?: number;
+  /** Workers kept running (snapshots restore it). */
   minWorkers?: number;
+  /** Upper bound under load (snapshots restore it). */
   maxWorkers?: number;
+  /** Seconds per batch before the worker is replaced. */
   responseTimeout?: number;
+  /** Seconds a worker may take to load. */
   startupTimeout?: number;
   /** Wait until the workers are loaded. */
   synchronous?: boolean;
+  /** Registered at start-up rather than through the API. */
   loadedAtStartup?: boolean;
   /** Make it the default version even when the model has one. */
   setDefault?: boolean;
@@ -45,7 +53,9 @@ export interface RegisterRequest {
 
 /** The outcome of a management action: HTTP status and TorchServe's status message. */
 export interface ActionResult {
+  /** 200 when done, 202 when workers are still being adjusted. */
   status: 200 | 202;
+  /** TorchServe's `status` text. */
   message: string;
 }
 
@@ -62,6 +72,7 @@ export class Registry {
   #reserved = new Set<string>();
   #opts: RegistryOptions;
 
+  /** An empty registry. */
   constructor(options: RegistryOptions) {
     this.#opts = options;
   }
@@ -282,14 +293,10 @@ export class Registry {
    *
    * @throws {ServeError} 404 unknown model or version
    */
-  async describe(
-    name: string,
-    version?: string,
-    customized = false,
-  ): Promise<Record<string, unknown>[]> {
+  describe(name: string, version?: string, customized = false): Record<string, unknown>[] {
     const models = version === "all" ? this.versions(name) : [this.get(name, version)];
     const def = this.defaultVersion(name);
-    return await Promise.all(models.map((m) => m.describe(m.version === def, customized)));
+    return models.map((m) => m.describe(m.version === def, customized));
   }
 
   /** Unregisters everything, letting requests in flight finish. */

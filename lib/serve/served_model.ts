@@ -15,15 +15,19 @@ import { type WorkerDescription, WorkerPool } from "./worker_pool.ts";
 
 /** Per-version serving settings (TorchServe's names, camelCased). */
 export interface ModelSettings {
+  /** Most requests in one run. */
   batchSize: number;
   /** Milliseconds. */
   maxBatchDelay: number;
+  /** Workers kept running. */
   minWorkers: number;
+  /** Upper bound when growing under load. */
   maxWorkers: number;
-  /** Seconds. */
+  /** Seconds a worker may take for one batch before it is replaced (504). */
   responseTimeout: number;
-  /** Seconds. */
+  /** Seconds a worker may take to load the model. */
   startupTimeout: number;
+  /** Requests that may wait; one more gets 503. */
   jobQueueSize: number;
   /** Intra-op threads per worker; 0 or undefined: cores / workers. */
   threadsPerWorker?: number;
@@ -38,34 +42,51 @@ export type PredictBody =
 
 /** What a prediction answers: JSON text, and how long it queued. */
 export interface PredictResult {
+  /** The response body. */
   json: string;
+  /** Time spent in the queue, ms. */
   queueMs: number;
 }
 
 /** Where a version came from and how it was registered. */
 export interface ServedModelSource {
+  /** Served name. */
   name: string;
   /** The `url` it was registered with (file name in the store or http(s) URL). */
   url: string;
   /** The archive's file name in the model store. */
   marName: string;
+  /** The decoded archive. */
   archive: ModelArchive;
+  /** Registered at start-up rather than through the API. */
   loadedAtStartup: boolean;
 }
 
 /** A registered model version. */
 export class ServedModel {
+  /** Served model name. */
   readonly name: string;
+  /** The archive's `modelVersion`. */
   readonly version: string;
+  /** The `url` it was registered with. */
   readonly url: string;
+  /** The archive's file name in the model store. */
   readonly marName: string;
+  /** The decoded archive. */
   readonly archive: ModelArchive;
+  /** The archive's handler.json. */
   readonly handler: HandlerSpec;
+  /** Graph inputs of model.onnx. */
   readonly inputs: ValueInfo[];
+  /** Graph outputs of model.onnx. */
   readonly outputs: ValueInfo[];
+  /** Whether the batch dimension is symbolic, so that requests can be concatenated. */
   readonly dynamicBatch: boolean;
+  /** Registered at start-up (command line or snapshot) rather than through the API. */
   readonly loadedAtStartup: boolean;
+  /** Its workers. */
   readonly pool: WorkerPool;
+  /** Its request queue. */
   readonly batcher: Batcher;
   #settings: ModelSettings;
   #closing = false;
@@ -236,9 +257,9 @@ export class ServedModel {
    * @param customized add the archive's metrics as `customizedMetadata`
    * @returns the JSON-ready description
    */
-  async describe(isDefault: boolean, customized = false): Promise<Record<string, unknown>> {
+  describe(isDefault: boolean, customized = false): Record<string, unknown> {
     const s = this.#settings;
-    const workers: WorkerDescription[] = await this.pool.describe();
+    const workers: WorkerDescription[] = this.pool.describe();
     const d: Record<string, unknown> = {
       modelName: this.name,
       modelVersion: this.version,

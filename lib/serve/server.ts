@@ -21,10 +21,15 @@ import { readSnapshot, takeSnapshot, writeSnapshot } from "./snapshot.ts";
 export interface RunningServer {
   /** e.g. `http://127.0.0.1:8080` (the real port when 0 was asked). */
   inferenceUrl: string;
+  /** e.g. `http://127.0.0.1:8081`. */
   managementUrl: string;
+  /** e.g. `http://127.0.0.1:8081`. */
   metricsUrl: string;
+  /** The served models, for in-process use. */
   registry: Registry;
+  /** The counters behind the metrics API. */
   metrics: Metrics;
+  /** The settings it runs with. */
   config: ServerConfig;
   /** Key file contents when token authorization is on. */
   auth?: TokenAuth;

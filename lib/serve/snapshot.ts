@@ -11,20 +11,31 @@ import type { Registry } from "./registry.ts";
 
 /** One version in a snapshot (TorchServe's field names). */
 export interface SnapshotVersion {
+  /** Whether it is its model's default version. */
   defaultVersion: boolean;
+  /** Archive file name in the model store. */
   marName: string;
+  /** Workers kept running. */
   minWorkers: number;
+  /** Upper bound under load. */
   maxWorkers: number;
+  /** Most requests per run. */
   batchSize: number;
+  /** Milliseconds. */
   maxBatchDelay: number;
+  /** Seconds. */
   responseTimeout: number;
 }
 
 /** TorchServe's `model_snapshot` object. */
 export interface ModelSnapshot {
+  /** File name. */
   name: string;
+  /** Number of models. */
   modelCount: number;
+  /** When written, ms since epoch. */
   created: number;
+  /** Model name → version → settings. */
   models: Record<string, Record<string, SnapshotVersion>>;
 }
 
@@ -75,6 +86,12 @@ export async function writeSnapshot(path: string, snapshot: ModelSnapshot): Prom
  * @param path the snapshot file
  * @returns the snapshot, or undefined when there is none
  * @throws {SyntaxError} naming the file when it is not a snapshot
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readSnapshot } from "./snapshot.ts";
+ * assert.equal(await readSnapshot("no/such/snapshot.json"), undefined);
+ * ```
  */
 export async function readSnapshot(path: string): Promise<ModelSnapshot | undefined> {
   let text: string;

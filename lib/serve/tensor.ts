@@ -36,8 +36,11 @@ export type TensorData =
 
 /** A dense tensor: row-major `data` of `dims`. */
 export interface Tensor {
+  /** Element type. */
   dtype: DType;
+  /** Sizes, batch dimension first. */
   dims: number[];
+  /** Row-major elements. */
   data: TensorData;
 }
 

@@ -34,11 +34,15 @@ export interface WorkerStartOptions {
 
 /** One ONNX Runtime session in its own thread. */
 export class ModelWorker {
+  /** TorchServe-style id. */
   readonly id: string;
+  /** When it started. */
   readonly startTime: Date = new Date();
+  /** ONNX Runtime intra-op threads of its session. */
   readonly intraOpThreads: number;
-  /** Graph inputs and outputs, known once loaded. */
+  /** Graph inputs, known once loaded. */
   inputs: ValueInfo[] = [];
+  /** Graph outputs, known once loaded. */
   outputs: ValueInfo[] = [];
   #status: WorkerStatus = "LOADING";
   #thread: Worker;
@@ -49,7 +53,7 @@ export class ModelWorker {
   #markIdle: () => void = () => {};
   #onDeath?: WorkerStartOptions["onDeath"];
   /** When the last batch finished (ms since epoch), for idle scale-down. */
-  lastUsed = Date.now();
+  lastUsed: number = Date.now();
 
   private constructor(options: WorkerStartOptions) {
     this.id = options.id;
@@ -125,14 +129,6 @@ export class ModelWorker {
       this.lastUsed = Date.now();
       this.#markIdle();
     }
-  }
-
-  /** Resident memory of the process as seen from this worker's thread, in bytes. */
-  async memoryUsage(): Promise<number> {
-    if (this.#status === "STOPPED") return 0;
-    const r = await this.#call("memory", {}, [], 5000)
-      .catch(() => ({ rss: 0 }));
-    return (r as { rss: number }).rss;
   }
 
   /** Stops after the batch in progress (if any) has finished. */

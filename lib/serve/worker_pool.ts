@@ -12,10 +12,13 @@ let nextWorkerId = 9000;
 
 /** Options of {@linkcode WorkerPool}. */
 export interface WorkerPoolOptions {
+  /** Workers kept running. */
   minWorkers: number;
+  /** Upper bound when growing under load. */
   maxWorkers: number;
   /** Intra-op threads per worker; default: cores / workers, at least 1. */
   threadsPerWorker?: number;
+  /** How long a worker may take to load (ms). */
   startupTimeoutMs?: number;
   /** Idle time after which a worker above the minimum stops (ms). */
   idleTimeoutMs?: number;
@@ -27,12 +30,19 @@ export interface WorkerPoolOptions {
 
 /** A described worker, as TorchServe's describe API lists it. */
 export interface WorkerDescription {
+  /** "9000", "9001", … */
   id: string;
+  /** ISO time it started. */
   startTime: string;
+  /** READY, LOADING or UNLOADING. */
   status: string;
+  /** Resident memory of the server process (workers are its threads), bytes. */
   memoryUsage: number;
+  /** The server's pid. */
   pid: number;
+  /** Always false: CPU only. */
   gpu: boolean;
+  /** "N/A". */
   gpuUsage: string;
   /** ONNX Runtime intra-op threads of this worker. */
   intraOpThreads: number;
@@ -50,6 +60,7 @@ export class WorkerPool {
   /** Last worker start failure, if any. */
   lastError?: string;
 
+  /** A pool for `model` (ONNX bytes); no workers until {@linkcode WorkerPool.scale}. */
   constructor(model: Uint8Array, options: WorkerPoolOptions) {
     this.#model = model;
     this.#opts = { ...options };
@@ -58,10 +69,12 @@ export class WorkerPool {
     Deno.unrefTimer(this.#reaper as unknown as number);
   }
 
+  /** Workers kept running. */
   get minWorkers(): number {
     return this.#opts.minWorkers;
   }
 
+  /** Upper bound under load. */
   get maxWorkers(): number {
     return this.#opts.maxWorkers;
   }
@@ -129,19 +142,22 @@ export class WorkerPool {
     await Promise.all(this.#workers.map((w) => this.#retire(w)));
   }
 
-  /** The workers for the describe API. */
-  async describe(): Promise<WorkerDescription[]> {
-    const live = this.#workers.filter((w) => w.status !== "STOPPED");
-    return await Promise.all(live.map(async (w) => ({
+  /**
+   * The workers for the describe API. Workers are threads of the server process, so
+   * `memoryUsage` is the process's resident memory and `pid` its pid.
+   */
+  describe(): WorkerDescription[] {
+    const rss = Deno.memoryUsage().rss;
+    return this.#workers.filter((w) => w.status !== "STOPPED").map((w) => ({
       id: w.id,
       startTime: w.startTime.toISOString(),
       status: w.status,
-      memoryUsage: await w.memoryUsage(),
+      memoryUsage: rss,
       pid: Deno.pid,
       gpu: false,
       gpuUsage: "N/A",
       intraOpThreads: w.intraOpThreads,
-    })));
+    }));
   }
 
   #threads(target: number): number {

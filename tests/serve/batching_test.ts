@@ -43,16 +43,16 @@ Deno.test("a request waits (up to max_batch_delay) only for requests still on th
     // A large image takes sharp a while to decode and resize: the small one waits for it.
     const side = 1500;
     const big = await png(new Uint8Array(side * side).map((_, i) => (i * 7) % 256), side, side);
+    const model = s.registry.get("digits");
+    const first = fetch(`${s.inferenceUrl}/predictions/digits`, { method: "POST", body: big });
+    while (model.inflight === 0) await new Promise((r) => setTimeout(r, 1));
     const [a, b] = await Promise.all([
-      fetch(`${s.inferenceUrl}/predictions/digits`, { method: "POST", body: big }),
-      new Promise((r) => setTimeout(r, 2)).then(() =>
-        fetch(`${s.inferenceUrl}/predictions/digits`, { method: "POST", body: small })
-      ),
+      first,
+      fetch(`${s.inferenceUrl}/predictions/digits`, { method: "POST", body: small }),
     ]);
     assert.deepEqual([a.status, b.status], [200, 200]);
     await Promise.all([a.body?.cancel(), b.body?.cancel()]);
-    const stats = s.registry.get("digits").batcher.stats;
-    assert.deepEqual(stats, { batches: 1, requests: 2, largest: 2 });
+    assert.deepEqual(model.batcher.stats, { batches: 1, requests: 2, largest: 2 });
     // A request nothing else is coming for does not wait out the 3 s delay.
     const before = await queueMicros(s.metricsUrl);
     const alone = await call(`${s.inferenceUrl}/predictions/digits`, {
