@@ -9,3 +9,4 @@
  */
 
 export * from "./lib/config/mod.ts";
+export * from "./lib/serve/mod.ts";
