@@ -126,6 +126,9 @@ async function checkUrl(url: string, policy: SourcePolicy): Promise<URL> {
   return parsed;
 }
 
+// NOTE: the host is resolved and checked before the download, and every redirect hop again;
+// a DNS answer that changes between the check and the connection (rebinding) is not
+// caught. Keep allowed_urls to hosts you trust.
 async function download(url: string, policy: SourcePolicy): Promise<ArchiveLocation> {
   let current = url;
   for (let hop = 0; hop < 4; hop++) {
