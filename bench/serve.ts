@@ -14,7 +14,9 @@
  * HTTP (the handler's decode + preprocess, the run, softmax/top-k).
  * Each figure is the median of interleaved repetitions: the machine may be
  * shared. Also: errors, and the server's RSS after three rounds against
- * after the first.
+ * after the first. A second, shorter part serves squeezenet1_1 (224×224 RGB,
+ * ~3 ms of CPU per image) the same way, to show the server's share when the
+ * model, not the request, dominates.
  *
  * Env: BENCH_SERVE_REQUESTS (requests per measurement at concurrency 64, default 4000),
  * BENCH_SERVE_REPEATS (default 3).
@@ -29,23 +31,26 @@ import { createManifest, type HandlerSpec, writeArchive } from "../lib/archive/m
 import { imageToTensor, topK } from "../lib/serve/mod.ts";
 import { ROOT_DIR, sharedPath } from "../tests/_shared.ts";
 
-const MODEL = sharedPath("data/models/mnist/cnn.adam2ep.eval.onnx");
 const N64 = Number(Deno.env.get("BENCH_SERVE_REQUESTS") ?? 4000);
 const REPEATS = Number(Deno.env.get("BENCH_SERVE_REPEATS") ?? 3);
-const BATCH = 16;
 const DELAY = 5;
 const CORES = availableParallelism();
-const LABELS = Array.from({ length: 10 }, (_, i) => String(i));
-const HANDLER: HandlerSpec = {
-  handler: "image_classifier",
-  input: { name: "input", dims: ["batch", 1, 28, 28] },
-  output: { name: "logits" },
-  preprocess: { colorMode: "L", scale: 1 / 255 },
-  postprocess: { softmax: true, topK: 5 },
-};
 
-/** 256 distinct test digits as PNG bytes and as float tensors. */
-async function loadImages() {
+/** A model to serve, its images (PNG bytes and the tensors they decode to), its batch size. */
+interface Suite {
+  name: string;
+  model: string;
+  handler: HandlerSpec;
+  labels: string[];
+  /** Dims of one image's tensor (batch dimension excluded). */
+  dims: number[];
+  pngs: Uint8Array[];
+  floats: Float32Array[];
+  batch: number;
+}
+
+/** The cnn digit model over 256 distinct test digits. */
+async function digitsSuite(): Promise<Suite> {
   const x = new Float32Array(
     (await Deno.readFile(sharedPath("data/models/mnist/test.x.f32.bin"))).buffer,
   );
@@ -57,7 +62,53 @@ async function loadImages() {
     pngs.push(new Uint8Array(await img.png().toBuffer()));
     floats.push(Float32Array.from(px, (v) => v / 255));
   }
-  return { pngs, floats };
+  return {
+    name: "digits",
+    model: sharedPath("data/models/mnist/cnn.adam2ep.eval.onnx"),
+    handler: {
+      handler: "image_classifier",
+      input: { name: "input", dims: ["batch", 1, 28, 28] },
+      output: { name: "logits" },
+      preprocess: { colorMode: "L", scale: 1 / 255 },
+      postprocess: { softmax: true, topK: 5 },
+    },
+    labels: Array.from({ length: 10 }, (_, i) => String(i)),
+    dims: [1, 28, 28],
+    pngs,
+    floats,
+    batch: 16,
+  };
+}
+
+/** squeezenet1_1 over 16 synthetic 224×224 RGB images, ImageNet normalization. */
+async function squeezenetSuite(): Promise<Suite> {
+  const handler: HandlerSpec = {
+    handler: "image_classifier",
+    input: { name: "input", dims: ["batch", 3, 224, 224] },
+    output: { name: "logits" },
+    preprocess: { colorMode: "RGB", mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+    postprocess: { softmax: true, topK: 5 },
+  };
+  const pngs: Uint8Array[] = [];
+  const floats: Float32Array[] = [];
+  for (let k = 0; k < 16; k++) {
+    const px = new Uint8Array(224 * 224 * 3).map((_, i) => (i * (k + 3) + (i >> 9) * 7) % 256);
+    const png = new Uint8Array(
+      await sharp(px, { raw: { width: 224, height: 224, channels: 3 } }).png().toBuffer(),
+    );
+    pngs.push(png);
+    floats.push((await imageToTensor(png, handler)).data as Float32Array);
+  }
+  return {
+    name: "squeezenet",
+    model: sharedPath("data/models/torchvision/squeezenet1_1.eval.onnx"),
+    handler,
+    labels: Array.from({ length: 1000 }, (_, i) => `class_${i}`),
+    dims: [3, 224, 224],
+    pngs,
+    floats,
+    batch: 4,
+  };
 }
 
 /** One keep-alive HTTP/1.1 connection sending POSTs one at a time. */
@@ -134,10 +185,11 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-/** `total` predictions over `concurrency` connections. */
-async function load(port: number, pngs: Uint8Array[], concurrency: number, total: number) {
+/** `total` predictions of `suite`'s images over `concurrency` connections. */
+async function load(port: number, suite: Suite, concurrency: number, total: number) {
+  const pngs = suite.pngs;
   const conns = await Promise.all(
-    Array.from({ length: concurrency }, () => Connection.open(port, "/predictions/digits")),
+    Array.from({ length: concurrency }, () => Connection.open(port, `/predictions/${suite.name}`)),
   );
   let next = 0;
   let errors = 0;
@@ -163,30 +215,56 @@ async function load(port: number, pngs: Uint8Array[], concurrency: number, total
   };
 }
 
-/** The bare loop over batches of BATCH images: the model alone, or with the server's per-image work. */
-async function bare(
-  session: ort.InferenceSession,
-  images: { pngs: Uint8Array[]; floats: Float32Array[] },
-  total: number,
-  pipeline: boolean,
-): Promise<number> {
+/** The bare loop over batches of the suite's batch size: the model alone, or with the server's per-image work. */
+async function bare(session: ort.InferenceSession, suite: Suite, total: number, pipeline: boolean) {
+  const per = suite.dims.reduce((a, b) => a * b, 1);
+  const classes = suite.labels.length;
+  const n = suite.pngs.length;
   const t0 = performance.now();
-  for (let done = 0; done < total; done += BATCH) {
-    const data = new Float32Array(BATCH * 784);
-    for (let i = 0; i < BATCH; i++) {
-      const k = (done + i) % 256;
-      const x = pipeline ? (await imageToTensor(images.pngs[k]!, HANDLER)).data : images.floats[k]!;
-      data.set(x as Float32Array, i * 784);
+  for (let done = 0; done < total; done += suite.batch) {
+    const data = new Float32Array(suite.batch * per);
+    for (let i = 0; i < suite.batch; i++) {
+      const k = (done + i) % n;
+      const x = pipeline
+        ? (await imageToTensor(suite.pngs[k]!, suite.handler)).data
+        : suite.floats[k]!;
+      data.set(x as Float32Array, i * per);
     }
-    const out = await session.run({ input: new ort.Tensor("float32", data, [BATCH, 1, 28, 28]) });
-    const logits = out.logits!.data as Float32Array;
+    const input = new ort.Tensor("float32", data, [suite.batch, ...suite.dims]);
+    const logits = (await session.run({ input })).logits!.data as Float32Array;
     if (pipeline) {
-      for (let i = 0; i < BATCH; i++) {
-        JSON.stringify(topK(logits.subarray(i * 10, i * 10 + 10), LABELS, HANDLER));
+      for (let i = 0; i < suite.batch; i++) {
+        const row = logits.subarray(i * classes, (i + 1) * classes);
+        JSON.stringify(topK(row, suite.labels, suite.handler));
       }
     }
   }
   return total / ((performance.now() - t0) / 1000);
+}
+
+/**
+ * One bare-loop measurement of each kind over `total` images, the faster of one session with
+ * `cores` intra-op threads and one with a single thread (the baseline gets its best setting:
+ * on a busy machine a thread pool waits for its slowest thread).
+ */
+async function bareLoops(suite: Suite, total: number): Promise<[number, number]> {
+  let best: [number, number] = [0, 0];
+  for (const threads of new Set([CORES, 1])) {
+    const session = await ort.InferenceSession.create(suite.model, {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+    });
+    await bare(session, suite, suite.batch * 4, false);
+    const model = await bare(session, suite, total, false);
+    const pipeline = await bare(session, suite, total, true);
+    await session.release();
+    best = [Math.max(best[0], model), Math.max(best[1], pipeline)];
+  }
+  return best;
+}
+
+function mid(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 }
 
 function freePort(): number {
@@ -237,10 +315,11 @@ async function rssOf(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024;
 }
 
-/** (Re-)registers the archive with one worker per core, batching on (BATCH) or off (1). */
-async function registerDigits(management: string, batchSize: number): Promise<void> {
-  await fetch(`${management}/models/digits`, { method: "DELETE" }).then((r) => r.body?.cancel());
-  const q = `url=digits.mar&initial_workers=${CORES}&batch_size=${batchSize}` +
+/** (Re-)registers a suite's archive with one worker per core and the given batch size. */
+async function register(management: string, suite: Suite, batchSize: number): Promise<void> {
+  await fetch(`${management}/models/${suite.name}`, { method: "DELETE" })
+    .then((r) => r.body?.cancel());
+  const q = `url=${suite.name}.mar&initial_workers=${CORES}&batch_size=${batchSize}` +
     `&max_batch_delay=${DELAY}&synchronous=true`;
   const res = await fetch(`${management}/models?${q}`, { method: "POST" });
   if (res.status !== 200) throw new Error(`register: ${res.status} ${await res.text()}`);
@@ -263,84 +342,107 @@ const row = (label: string, r: Round) =>
   } ms` +
   `   p99 ${r.p99.toFixed(2).padStart(6)} ms   errors ${r.errors}`;
 
+/** Prints the bare loops and the server's ratios to them (medians of per-repetition ratios). */
+function ratios(served: number[], bareModel: number[], barePipeline: number[], target: boolean) {
+  const per = (a: number[], b: number[]) => mid(a.map((x, i) => x / b[i]!)).toFixed(3);
+  console.log(`bare loop, model only (tensors ready):          ${mid(bareModel).toFixed(0)} img/s`);
+  console.log(
+    `bare loop, decode + preprocess + run + top-k:   ${mid(barePipeline).toFixed(0)} img/s`,
+  );
+  console.log(
+    `server c=64 batching on / bare model-only loop:     ${per(served, bareModel)}` +
+      (target ? " (target >= 0.90)" : ""),
+  );
+  console.log(`server c=64 batching on / bare loop with same work: ${per(served, barePipeline)}`);
+}
+
+/**
+ * The digits part: c = 1, 8, 64 with batching on, the bare loops, c = 64 with batching off,
+ * in that order in each repetition (ratios are taken within a repetition); then RSS.
+ */
+async function digitsPart(port: number, management: string, suite: Suite, pid: number) {
+  console.log(
+    `cnn digits (cnn.adam2ep.eval.onnx), ${CORES} cores, ${CORES} workers x 1 thread, ` +
+      `batch_size ${suite.batch} (on) / 1 (off), max_batch_delay ${DELAY} ms, median of ${REPEATS}`,
+  );
+  const on: Record<number, Round[]> = { 1: [], 8: [], 64: [] };
+  const off: Round[] = [];
+  const bareModel: number[] = [];
+  const barePipeline: number[] = [];
+  const counts: Record<number, number> = { 1: Math.min(N64, 600), 8: Math.min(N64, 2000), 64: N64 };
+  for (let rep = 0; rep < REPEATS; rep++) {
+    await register(management, suite, suite.batch);
+    await load(port, suite, 64, 500);
+    for (const c of [1, 8, 64]) on[c]!.push(await load(port, suite, c, counts[c]!));
+    const [m, p] = await bareLoops(suite, N64);
+    bareModel.push(m);
+    barePipeline.push(p);
+    await register(management, suite, 1);
+    await load(port, suite, 64, 500);
+    off.push(await load(port, suite, 64, N64));
+  }
+  for (const c of [1, 8, 64]) console.log(row(`batching on   c=${c}`, median(on[c]!)));
+  console.log(row("batching off  c=64", median(off)));
+  const served = on[64]!.map((r) => r.rps);
+  ratios(served, bareModel, barePipeline, true);
+  const onOff = mid(served.map((x, i) => x / off[i]!.rps));
+  console.log(`batching on / off at c=64: ${onOff.toFixed(3)}`);
+  const errors = Object.values(on).flat().concat(off).reduce((n, r) => n + r.errors, 0);
+  console.log(`errors: ${errors}`);
+  await register(management, suite, suite.batch);
+  const rss: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    await load(port, suite, 64, N64);
+    rss.push(await rssOf(pid));
+  }
+  console.log(
+    `server RSS after rounds 1/2/3 of ${N64} requests: ${
+      rss.map((b) => (b / 2 ** 20).toFixed(0)).join("/")
+    } MiB; round 3 / round 1: ${(rss[2]! / rss[0]!).toFixed(3)} (target <= 1.10)`,
+  );
+}
+
+/** The squeezenet part: c = 64 with batching on beside the bare loops, in each repetition. */
+async function squeezenetPart(port: number, management: string, suite: Suite) {
+  const n = Math.max(64, Math.round(N64 / 12));
+  console.log(
+    `\nsqueezenet1_1, 224x224 RGB PNGs, batch_size ${suite.batch}, ${n} requests, median of ${REPEATS}`,
+  );
+  await register(management, suite, suite.batch);
+  await load(port, suite, 64, 64);
+  const rounds: Round[] = [];
+  const bareModel: number[] = [];
+  const barePipeline: number[] = [];
+  for (let rep = 0; rep < REPEATS; rep++) {
+    rounds.push(await load(port, suite, 64, n));
+    const [m, p] = await bareLoops(suite, n);
+    bareModel.push(m);
+    barePipeline.push(p);
+  }
+  console.log(row("batching on   c=64", median(rounds)));
+  ratios(rounds.map((r) => r.rps), bareModel, barePipeline, false);
+  console.log(`errors: ${rounds.reduce((k, r) => k + r.errors, 0)}`);
+  await fetch(`${management}/models/${suite.name}`, { method: "DELETE" })
+    .then((r) => r.body?.cancel());
+}
+
 if (import.meta.main) {
   const dir = await Deno.makeTempDir({ prefix: "bench_serve_" });
-  await writeArchive(join(dir, "digits.mar"), {
-    manifest: createManifest("digits"),
-    model: await Deno.readFile(MODEL),
-    labels: LABELS,
-    handler: HANDLER,
-  });
-  const images = await loadImages();
-  const server = await startServer(dir);
-  const port = server.port;
-  try {
-    console.log(
-      `cnn digits (${MODEL.split("/").at(-1)}), ${CORES} cores, ${CORES} workers x 1 thread, ` +
-        `batch_size ${BATCH} (on) / 1 (off), max_batch_delay ${DELAY} ms, median of ${REPEATS}`,
-    );
-    const on: Record<number, Round[]> = { 1: [], 8: [], 64: [] };
-    const off: Round[] = [];
-    const counts: Record<number, number> = {
-      1: Math.min(N64, 600),
-      8: Math.min(N64, 2000),
-      64: N64,
-    };
-    for (let rep = 0; rep < REPEATS; rep++) {
-      await registerDigits(server.management, BATCH);
-      await load(port, images.pngs, 64, 500);
-      for (const c of [1, 8, 64]) on[c]!.push(await load(port, images.pngs, c, counts[c]!));
-      await registerDigits(server.management, 1);
-      await load(port, images.pngs, 64, 500);
-      off.push(await load(port, images.pngs, 64, N64));
-    }
-    for (const c of [1, 8, 64]) console.log(row(`batching on   c=${c}`, median(on[c]!)));
-    console.log(row("batching off  c=64", median(off)));
-    await registerDigits(server.management, BATCH);
-    const rss: number[] = [];
-    for (let round = 0; round < 3; round++) {
-      await load(port, images.pngs, 64, N64);
-      rss.push(await rssOf(server.child.pid));
-    }
-    const session = await ort.InferenceSession.create(MODEL, {
-      intraOpNumThreads: CORES,
-      interOpNumThreads: 1,
+  const suites = [await digitsSuite(), await squeezenetSuite()];
+  for (const suite of suites) {
+    await writeArchive(join(dir, `${suite.name}.mar`), {
+      manifest: createManifest(suite.name),
+      model: await Deno.readFile(suite.model),
+      labels: suite.labels,
+      handler: suite.handler,
     });
-    const model: number[] = [];
-    const pipeline: number[] = [];
-    for (let rep = 0; rep < REPEATS; rep++) {
-      model.push(await bare(session, images, N64, false));
-      pipeline.push(await bare(session, images, N64, true));
-    }
-    await session.release();
-    const mid = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
-    const [bareModel, barePipeline] = [mid(model), mid(pipeline)];
-    console.log(
-      `bare loop, model only (tensors ready), batches of ${BATCH}:   ${bareModel.toFixed(0)} img/s`,
-    );
-    console.log(
-      `bare loop, decode + preprocess + run + top-k, batches of ${BATCH}: ${
-        barePipeline.toFixed(0)
-      } img/s`,
-    );
-    const served = median(on[64]!).rps;
-    console.log(
-      `server c=64 batching on / bare model-only loop:     ${
-        (served / bareModel).toFixed(3)
-      } (target >= 0.90)`,
-    );
-    console.log(
-      `server c=64 batching on / bare loop with same work: ${(served / barePipeline).toFixed(3)}`,
-    );
-    console.log(`batching on / off at c=64: ${(served / median(off).rps).toFixed(3)}`);
-    const errors = Object.values(on).flat().concat(off).reduce((n, r) => n + r.errors, 0);
-    console.log(`errors: ${errors}`);
-    console.log(
-      `server RSS after rounds 1/2/3 of ${N64} requests: ${
-        rss.map((b) => (b / 2 ** 20).toFixed(0)).join("/")
-      } MiB; ` +
-        `round 3 / round 1: ${(rss[2]! / rss[0]!).toFixed(3)} (target <= 1.10)`,
-    );
+  }
+  const server = await startServer(dir);
+  try {
+    await digitsPart(server.port, server.management, suites[0]!, server.child.pid);
+    await fetch(`${server.management}/models/digits`, { method: "DELETE" })
+      .then((r) => r.body?.cancel());
+    await squeezenetPart(server.port, server.management, suites[1]!);
   } finally {
     server.child.kill("SIGTERM");
     await server.child.status;

@@ -118,23 +118,26 @@ function bytesOf(b: Uint8Array): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** Where R, G, B and alpha sit in a pixel of `channels` bytes (alpha -1: none). */
+function offsets(channels: number): [number, number, number, number] {
+  const rgb = channels >= 3;
+  const alpha = channels === 2 || channels === 4 ? channels - 1 : -1;
+  return [0, rgb ? 1 : 0, rgb ? 2 : 0, alpha];
+}
+
 function toRgba(img: RawImage): RawImage {
   if (img.channels === 4) return img;
   const n = img.width * img.height;
   const out = new Uint8Array(n * 4);
-  for (let i = 0; i < n; i++) {
-    const [r, g, b, a] = pixel(img.data, i, img.channels);
-    out.set([r, g, b, a], i * 4);
+  const [, g, b, a] = offsets(img.channels);
+  const d = img.data;
+  for (let i = 0, o = 0; i < n; i++, o += img.channels) {
+    out[i * 4] = d[o]!;
+    out[i * 4 + 1] = d[o + g]!;
+    out[i * 4 + 2] = d[o + b]!;
+    out[i * 4 + 3] = a < 0 ? 255 : d[o + a]!;
   }
   return { data: out, width: img.width, height: img.height, channels: 4 };
-}
-
-function pixel(d: Uint8Array, i: number, channels: number): [number, number, number, number] {
-  const o = i * channels;
-  if (channels === 1) return [d[o]!, d[o]!, d[o]!, 255];
-  if (channels === 2) return [d[o]!, d[o]!, d[o]!, d[o + 1]!];
-  if (channels === 3) return [d[o]!, d[o + 1]!, d[o + 2]!, 255];
-  return [d[o]!, d[o + 1]!, d[o + 2]!, d[o + 3]!];
 }
 
 /**
@@ -144,27 +147,47 @@ function pixel(d: Uint8Array, i: number, channels: number): [number, number, num
 function toChw(img: RawImage, channels: number, pre: PreprocessSpec): Float32Array {
   const plane = img.width * img.height;
   const out = new Float32Array(plane * channels);
-  const scale = pre.scale ?? 1 / 255;
+  const lut = valueTable(channels, pre);
   const bg = pre.invert ? 255 : 0;
-  const mean = [0, 1, 2].map((c) => pre.mean?.[c] ?? 0);
-  const std = [0, 1, 2].map((c) => pre.std?.[c] ?? 1);
-  const value = (v: number, c: number) => ((pre.invert ? 255 - v : v) * scale - mean[c]!) / std[c]!;
-  for (let i = 0; i < plane; i++) {
-    let [r, g, b, a] = pixel(img.data, i, img.channels);
+  const [, go, bo, ao] = offsets(img.channels);
+  const d = img.data;
+  for (let i = 0, o = 0; i < plane; i++, o += img.channels) {
+    let r = d[o]!;
+    let g = d[o + go]!;
+    let b = d[o + bo]!;
+    const a = ao < 0 ? 255 : d[o + ao]!;
     if (a !== 255) {
       r = Math.round((r * a + bg * (255 - a)) / 255);
       g = Math.round((g * a + bg * (255 - a)) / 255);
       b = Math.round((b * a + bg * (255 - a)) / 255);
     }
     if (channels === 1) {
-      out[i] = value((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16, 0);
+      out[i] = lut[(r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16]!;
     } else {
-      out[i] = value(r, 0);
-      out[plane + i] = value(g, 1);
-      out[2 * plane + i] = value(b, 2);
+      out[i] = lut[r]!;
+      out[plane + i] = lut[256 + g]!;
+      out[2 * plane + i] = lut[512 + b]!;
     }
   }
   return out;
+}
+
+const TABLES = new WeakMap<PreprocessSpec, Float32Array>();
+
+/** The float of each byte value per channel: invert, scale, normalize (256 entries a channel). */
+function valueTable(channels: number, pre: PreprocessSpec): Float32Array {
+  const cached = TABLES.get(pre);
+  if (cached?.length === 256 * channels) return cached;
+  const lut = new Float32Array(256 * channels);
+  const scale = pre.scale ?? 1 / 255;
+  for (let c = 0; c < channels; c++) {
+    const mean = pre.mean?.[c] ?? 0;
+    const std = pre.std?.[c] ?? 1;
+    for (let v = 0; v < 256; v++) {
+      lut[c * 256 + v] = ((pre.invert ? 255 - v : v) * scale - mean) / std;
+    }
+  }
+  return lut;
 }
 
 /**
