@@ -43,23 +43,30 @@ async function predictRoute(c: Context, ctx: ApiContext): Promise<Response> {
   const name = c.req.param("model")!;
   const version = c.req.param("version");
   const model = ctx.registry.get(name, version);
-  // Counted in flight from here, so that batching waits for it and unregistering lets it finish.
-  const result = await model.predict(async () => {
-    const bytes = await readBody(c.req.raw, ctx.maxRequestSize);
-    if (bytes.length === 0) {
-      throw ServeError.badRequest(
-        `Empty request body: send image bytes, a multipart field "data", or JSON tensors`,
-      );
-    }
-    return await decodeBody(c.req.header("content-type") ?? "", bytes, model);
-  });
-  ctx.metrics.recordInference(
-    name,
-    version,
-    (performance.now() - t0) * 1000,
-    result.queueMs * 1000,
-  );
-  return new Response(result.json, { headers: { "content-type": "application/json" } });
+  let queueMs = 0;
+  try {
+    // Counted in flight from here, so that batching waits for it and unregistering lets it finish.
+    const result = await model.predict(() => readPredictBody(c, ctx, model));
+    queueMs = result.queueMs;
+    return new Response(result.json, { headers: { "content-type": "application/json" } });
+  } finally {
+    // Every request to a known model counts, answered or refused, as TorchServe's counter.
+    ctx.metrics.recordInference(name, version, (performance.now() - t0) * 1000, queueMs * 1000);
+  }
+}
+
+async function readPredictBody(
+  c: Context,
+  ctx: ApiContext,
+  model: ServedModel,
+): Promise<PredictBody> {
+  const bytes = await readBody(c.req.raw, ctx.maxRequestSize);
+  if (bytes.length === 0) {
+    throw ServeError.badRequest(
+      `Empty request body: send image bytes, a multipart field "data", or JSON tensors`,
+    );
+  }
+  return await decodeBody(c.req.header("content-type") ?? "", bytes, model);
 }
 
 async function decodeBody(

@@ -85,29 +85,30 @@ async function infer(c: Context, m: ServedModel, ctx: ApiContext): Promise<Respo
   const t0 = performance.now();
   let wanted: string[] = [];
   let id: unknown;
-  const result = await m.infer(async () => {
-    const req = parseInferRequest(
-      new TextDecoder().decode(await readBody(c.req.raw, ctx.maxRequestSize)),
-    );
-    id = req.id;
-    wanted = requestedOutputs(req.outputs, m);
-    return oipFeeds(req.inputs as OipInput[], m);
-  });
-  ctx.metrics.recordInference(
-    m.name,
-    c.req.param("version"),
-    (performance.now() - t0) * 1000,
-    result.queueMs * 1000,
-  );
-  return c.json({
-    model_name: m.name,
-    model_version: m.version,
-    ...(typeof id === "string" ? { id } : {}),
-    outputs: wanted.map((name) => {
-      const t = result.outputs[name]!;
-      return { name, datatype: OIP_DATATYPES[t.dtype], shape: t.dims, data: tensorToJson(t) };
-    }),
-  });
+  let queueMs = 0;
+  try {
+    const result = await m.infer(async () => {
+      const req = parseInferRequest(
+        new TextDecoder().decode(await readBody(c.req.raw, ctx.maxRequestSize)),
+      );
+      id = req.id;
+      wanted = requestedOutputs(req.outputs, m);
+      return oipFeeds(req.inputs as OipInput[], m);
+    });
+    queueMs = result.queueMs;
+    return c.json({
+      model_name: m.name,
+      model_version: m.version,
+      ...(typeof id === "string" ? { id } : {}),
+      outputs: wanted.map((name) => {
+        const t = result.outputs[name]!;
+        return { name, datatype: OIP_DATATYPES[t.dtype], shape: t.dims, data: tensorToJson(t) };
+      }),
+    });
+  } finally {
+    const latencyUs = (performance.now() - t0) * 1000;
+    ctx.metrics.recordInference(m.name, c.req.param("version"), latencyUs, queueMs * 1000);
+  }
 }
 
 function parseInferRequest(text: string): { id?: unknown; inputs: unknown[]; outputs?: unknown } {

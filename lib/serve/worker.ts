@@ -169,7 +169,13 @@ export class ModelWorker {
         }, timeoutMs);
       }
       this.#pending.set(seq, p);
-      this.#thread.postMessage({ op, seq, ...body }, transfer);
+      try {
+        this.#thread.postMessage({ op, seq, ...body }, transfer);
+      } catch (err) {
+        this.#pending.delete(seq);
+        clearTimeout(p.timer);
+        reject(ServeError.internal(`Cannot send to worker ${this.id}: ${(err as Error).message}`));
+      }
     });
   }
 
