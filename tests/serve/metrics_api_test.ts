@@ -36,6 +36,12 @@ Deno.test("GET /metrics counts inferences with TorchServe's names and labels", a
     await fetch(`${s.inferenceUrl}/predictions/nope`, { method: "POST", body: image }).then((r) =>
       r.text()
     );
+    const refused = await fetch(`${s.inferenceUrl}/predictions/digits`, {
+      method: "POST",
+      body: "x",
+    });
+    assert.equal(refused.status, 400);
+    await refused.body?.cancel();
     const res = await fetch(`${s.metricsUrl}/metrics`);
     assert.match(res.headers.get("content-type")!, /^text\/plain; version=0.0.4/);
     const text = await res.text();
@@ -43,7 +49,7 @@ Deno.test("GET /metrics counts inferences with TorchServe's names and labels", a
     const host = s.metrics.hostname;
     const requests = rows(text, "ts_inference_requests_total");
     assert.deepEqual(requests.map((r) => [r.labels, r.value]), [
-      [`model_name="digits",model_version="default",hostname="${host}"`, 3],
+      [`model_name="digits",model_version="default",hostname="${host}"`, 4],
       [`model_name="digits",model_version="1.0",hostname="${host}"`, 1],
     ]);
     for (const name of ["ts_inference_latency_microseconds", "ts_queue_latency_microseconds"]) {
@@ -52,7 +58,7 @@ Deno.test("GET /metrics counts inferences with TorchServe's names and labels", a
       assert.ok(r.every((x) => x.value >= 0), name);
     }
     assert.ok(rows(text, "ts_inference_latency_microseconds")[0]!.value > 0);
-    assert.ok(rows(text, "Requests4XX")[0]!.value >= 1, "the unknown model counted as 4XX");
+    assert.ok(rows(text, "Requests4XX")[0]!.value >= 2, "the unknown model and the bad body");
     assert.equal(rows(text, "ts_model_workers")[0]!.value, 2);
     assert.match(rows(text, "ts_model_workers")[0]!.labels, /status="READY"/);
     assert.ok(rows(text, "MemoryUsed")[0]!.value > 0);
