@@ -116,18 +116,29 @@ function unfilter(raw: Uint8Array, stride: number, height: number, bpp: number) 
     const filter = raw[y * (stride + 1)]!;
     const src = y * (stride + 1) + 1;
     const row = y * stride;
-    const prev = row - stride;
-    for (let x = 0; x < stride; x++) {
-      const a = x >= bpp ? out[row + x - bpp]! : 0;
-      const b = y > 0 ? out[prev + x]! : 0;
-      const c = x >= bpp && y > 0 ? out[prev + x - bpp]! : 0;
-      let v = raw[src + x]!;
-      if (filter === 1) v += a;
-      else if (filter === 2) v += b;
-      else if (filter === 3) v += (a + b) >> 1;
-      else if (filter === 4) v += paeth(a, b, c);
-      else if (filter !== 0) return undefined;
-      out[row + x] = v & 255;
+    const up = row - stride; // the previous row (only read when y > 0)
+    if (filter === 0 || (filter === 2 && y === 0)) {
+      out.set(raw.subarray(src, src + stride), row);
+    } else if (filter === 1) {
+      for (let x = 0; x < bpp; x++) out[row + x] = raw[src + x]!;
+      for (let x = bpp; x < stride; x++) out[row + x] = (raw[src + x]! + out[row + x - bpp]!) & 255;
+    } else if (filter === 2) {
+      for (let x = 0; x < stride; x++) out[row + x] = (raw[src + x]! + out[up + x]!) & 255;
+    } else if (filter === 3) {
+      for (let x = 0; x < stride; x++) {
+        const a = x >= bpp ? out[row + x - bpp]! : 0;
+        const b = y > 0 ? out[up + x]! : 0;
+        out[row + x] = (raw[src + x]! + ((a + b) >> 1)) & 255;
+      }
+    } else if (filter === 4) {
+      for (let x = 0; x < stride; x++) {
+        const a = x >= bpp ? out[row + x - bpp]! : 0;
+        const b = y > 0 ? out[up + x]! : 0;
+        const c = x >= bpp && y > 0 ? out[up + x - bpp]! : 0;
+        out[row + x] = (raw[src + x]! + paeth(a, b, c)) & 255;
+      }
+    } else {
+      return undefined;
     }
   }
   return out;
