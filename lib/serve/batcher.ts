@@ -98,11 +98,6 @@ export class Batcher {
     return this.#queue.length + this.#runningJobs;
   }
 
-  /** Changes batching settings for the requests to come. */
-  configure(options: Partial<BatcherOptions>): void {
-    Object.assign(this.#opts, options);
-  }
-
   /**
    * Queues one request.
    *
@@ -165,7 +160,7 @@ export class Batcher {
         this.#timer = setTimeout(() => this.pump(), left);
         return;
       }
-      const jobs = this.#queue.splice(0, size);
+      const jobs = this.#take(size);
       this.#running++;
       this.#runningJobs += jobs.length;
       this.stats.batches++;
@@ -173,6 +168,19 @@ export class Batcher {
       this.stats.largest = Math.max(this.stats.largest, jobs.length);
       void this.#run(worker, jobs);
     }
+  }
+
+  /** Up to `size` queued requests, in order, whose tensors agree after dim 0 with the first's. */
+  #take(size: number): Job[] {
+    const first = this.#queue[0]!;
+    const jobs: Job[] = [];
+    const rest: Job[] = [];
+    for (const job of this.#queue) {
+      if (jobs.length < size && sameShape(first.feeds, job.feeds)) jobs.push(job);
+      else rest.push(job);
+    }
+    this.#queue = rest;
+    return jobs;
   }
 
   async #run(worker: NonNullable<ReturnType<WorkerPool["acquire"]>>, jobs: Job[]): Promise<void> {
@@ -206,6 +214,17 @@ export class Batcher {
       for (const r of this.#drained.splice(0)) r();
     }
   }
+}
+
+/** Whether two requests' tensors can be concatenated: equal dims after the batch dimension. */
+function sameShape(a: Record<string, Tensor>, b: Record<string, Tensor>): boolean {
+  if (a === b) return true;
+  for (const [name, t] of Object.entries(a)) {
+    const u = b[name];
+    if (!u || u.dims.length !== t.dims.length) return false;
+    for (let i = 1; i < t.dims.length; i++) if (t.dims[i] !== u.dims[i]) return false;
+  }
+  return true;
 }
 
 function concatFeeds(jobs: Job[]): Record<string, Tensor> {
