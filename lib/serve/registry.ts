@@ -140,7 +140,21 @@ export class Registry {
       ready.catch(() => {});
       return { status: 202, message: "Processing worker updates...", model };
     }
-    await ready;
+    try {
+      await ready;
+    } catch (err) {
+      // A synchronous registration whose workers cannot start leaves nothing behind.
+      if (entry.versions.get(version) === model) {
+        entry.versions.delete(version);
+        if (entry.versions.size === 0) this.#models.delete(name);
+        else if (entry.defaultVersion === version) {
+          entry.defaultVersion = entry.versions.keys().next().value!;
+        }
+        this.#changed();
+      }
+      await model.close(0);
+      throw err;
+    }
     return {
       status: 200,
       message: `Model "${name}" Version: ${version} registered with ${settings.minWorkers} ` +

@@ -161,7 +161,9 @@ export class ModelWorker {
           const err = new ServeError(
             504,
             "RequestTimeoutException",
-            `Worker ${this.id} did not answer within ${timeoutMs / 1000} s (response_timeout)`,
+            `Worker ${this.id} did not answer within ${timeoutMs / 1000} s (${
+              op === "load" ? "startup_timeout" : "response_timeout"
+            })`,
           );
           this.#pending.delete(seq);
           reject(err);

@@ -278,6 +278,21 @@ Deno.test("POST /models with a URL: refused unless allowed and public; downloads
   }
 });
 
+Deno.test("POST /models synchronous: workers that cannot start answer 500 and leave nothing", async () => {
+  await withServer(async (s, store) => {
+    await makeArchive(store, "digits.mar");
+    const r = await call(
+      `${s.managementUrl}/models?url=digits.mar&initial_workers=1&synchronous=true&startup_timeout=0.001`,
+      { method: "POST" },
+    );
+    assert.equal(r.status, 500);
+    assert.match(r.body.message, /Workers of "digits" failed to start: .*startup_timeout/);
+    assert.deepEqual((await call(`${s.managementUrl}/models`)).body.models, []);
+    await register(s, "digits.mar");
+    assert.equal((await call(`${s.managementUrl}/models/digits`)).body[0].workers.length, 1);
+  });
+});
+
 Deno.test("management OPTIONS / describes the API; unknown routes are 404/405", async () => {
   await withServer(async (s) => {
     const api = await call(`${s.managementUrl}/`, { method: "OPTIONS" });
