@@ -69,7 +69,7 @@ export { Batcher, type BatcherOptions, type BatchResult, type BatchStats } from 
 export { type WorkerDescription, WorkerPool, type WorkerPoolOptions } from "./worker_pool.ts";
 export { ModelWorker, type WorkerStartOptions, type WorkerStatus } from "./worker.ts";
 export { Metrics } from "./metrics.ts";
-export type { ValueInfo } from "./_runtime.ts";
+export type { ValueInfo as ServeValueInfo } from "./_runtime.ts";
 export {
   type ModelSettings,
   type PredictBody,
