@@ -48,3 +48,11 @@ export {
   type VerifyReport,
   writeArchive,
 } from "./mar.ts";
+export {
+  type ArchiveIdentity,
+  type ArchivePlan,
+  listStore,
+  planArchive,
+  runArchiveIdentity,
+  type StoredArchive,
+} from "./store.ts";
