@@ -72,3 +72,53 @@ export {
 } from "./prune_l1.ts";
 export { type ChannelPruneOptions, pruneChannels, type PrunedLayer } from "./prune_channels.ts";
 export { finetune, type FinetuneOptions, type FinetuneResult } from "./finetune.ts";
+export {
+  accuracy,
+  type LatencyOptions,
+  type LatencyStats,
+  latencyStats,
+  measureLatency,
+  type OperatorTime,
+  sessionOptions,
+  topOperators,
+} from "./profile.ts";
+export {
+  formatProfileTable,
+  machineInfo,
+  profileMarkdown,
+  type ProfileReport,
+  saveProfile,
+  type VariantFigures,
+} from "./report.ts";
+export {
+  accuracyOf,
+  type ChosenCheckpoint,
+  loadRunModel,
+  openRun,
+  pickCheckpoint,
+  type RunInfo,
+} from "./run_dir.ts";
+export {
+  type BatchOptions,
+  type ImagePreprocess,
+  loadRunData,
+  runBatches,
+  type RunData,
+} from "./run_data.ts";
+export {
+  buildVariant,
+  type Precision,
+  PRECISIONS,
+  profileVariants,
+  QUANT_MODES,
+  type QuantMode,
+  type Variant,
+  type VariantData,
+  type VariantSettings,
+} from "./variants.ts";
+export {
+  checkOptimizeOptions,
+  optimizeRun,
+  type OptimizeRunOptions,
+  type OptimizeRunResult,
+} from "./optimize_run.ts";
