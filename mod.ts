@@ -15,6 +15,7 @@ export * from "./lib/data/mod.ts";
 export * from "./lib/track/mod.ts";
 export * from "./lib/archive/mod.ts";
 export * from "./lib/train/mod.ts";
+export * from "./lib/optimize/mod.ts";
 export * from "./lib/store/mod.ts";
 export * from "./lib/assist/mod.ts";
 export * from "./lib/serve/mod.ts";
