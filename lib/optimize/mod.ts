@@ -55,13 +55,8 @@ export {
   percentileThreshold,
   type Ranges,
 } from "./calibrate.ts";
-export {
-  planStatic,
-  QDQ_OPS,
-  quantizeStatic,
-  type StaticPlan,
-  type StaticQuantizeOptions,
-} from "./quantize_static.ts";
+export { planStatic, QDQ_OPS, type StaticPlan, type StaticQuantizeOptions } from "./static_plan.ts";
+export { quantizeStatic } from "./quantize_static.ts";
 export {
   checkAmount,
   type L1PruneOptions,
@@ -117,8 +112,9 @@ export {
   type VariantSettings,
 } from "./variants.ts";
 export {
+  type CheckedOptions,
   checkOptimizeOptions,
-  optimizeRun,
   type OptimizeRunOptions,
-  type OptimizeRunResult,
-} from "./optimize_run.ts";
+} from "./optimize_options.ts";
+export { archiveVariant, type WrittenArchive } from "./archive_variant.ts";
+export { optimizeRun, type OptimizeRunResult } from "./optimize_run.ts";

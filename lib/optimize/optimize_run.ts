@@ -7,18 +7,9 @@
  *
  * @module
  */
-import {
-  checkHandlerSpec,
-  createManifest,
-  type HandlerSpec,
-  planArchive,
-  runArchiveIdentity,
-  writeArchive,
-} from "../archive/mod.ts";
 import { type Model, modelToBytes, type Tensor } from "../onnx/mod.ts";
-import { CALIBRATION_METHODS, type CalibrationMethod } from "./calibrate.ts";
-import { saveOrtOptimized } from "./fuse.ts";
-import { checkAmount } from "./prune_l1.ts";
+import { archiveVariant, type WrittenArchive } from "./archive_variant.ts";
+import { checkOptimizeOptions, type OptimizeRunOptions } from "./optimize_options.ts";
 import { accuracy, measureLatency, topOperators } from "./profile.ts";
 import { machineInfo, type ProfileReport, saveProfile, type VariantFigures } from "./report.ts";
 import { loadRunData, runBatches, type RunData } from "./run_data.ts";
@@ -29,42 +20,7 @@ import {
   pickCheckpoint,
   type RunInfo,
 } from "./run_dir.ts";
-import {
-  buildVariant,
-  type Precision,
-  PRECISIONS,
-  profileVariants,
-  QUANT_MODES,
-  type QuantMode,
-  type Variant,
-  type VariantData,
-} from "./variants.ts";
-
-/** Options of {@linkcode optimizeRun}, as the CLI flags name them. */
-export interface OptimizeRunOptions {
-  profile?: boolean;
-  fuse?: boolean;
-  quantize?: boolean;
-  prune?: boolean;
-  checkpoint?: number;
-  precision?: string;
-  mode?: string;
-  calibrationSamples?: number;
-  method?: string;
-  /** Nodes left in float by quantization (default: "first" for static int8, none else). */
-  exclude?: string[];
-  amount?: number;
-  structured?: boolean;
-  finetuneSteps?: number;
-  /** Timed batch-1 runs per variant (default 100). */
-  iterations?: number;
-  /** The model store (default `model_store`). */
-  out?: string;
-  /** Also write ORT's optimized graph beside the archive. */
-  ortOptimized?: boolean;
-  /** Progress lines. */
-  log?: (line: string) => void;
-}
+import { buildVariant, profileVariants, type Variant, type VariantData } from "./variants.ts";
 
 /** What {@linkcode optimizeRun} did. */
 export interface OptimizeRunResult {
@@ -72,72 +28,9 @@ export interface OptimizeRunResult {
   checkpoint: ChosenCheckpoint;
   /** Measured variants, the original first. */
   variants: VariantFigures[];
-  archive: { path: string; modelName: string; modelVersion: string; variant: string };
+  archive: WrittenArchive;
   profileFiles?: { json: string; md: string };
   ortOptimizedPath?: string;
-}
-
-interface Checked {
-  precision: Precision;
-  mode: QuantMode;
-  method: CalibrationMethod;
-  samples: number;
-  iterations: number;
-  amount: number;
-  finetuneSteps: number;
-}
-
-/**
- * Checks the options before any work: one clear error per bad value.
- *
- * @throws {RangeError} For an unsupported precision, mode or method, an amount
- *   outside [0, 1), non-positive counts, or no action.
- */
-export function checkOptimizeOptions(o: OptimizeRunOptions): Checked {
-  if (!o.profile && !o.fuse && !o.quantize && !o.prune) {
-    throw new RangeError("Nothing to do: give --profile, --fuse, --quantize or --prune");
-  }
-  const precision = (o.precision ?? "int8") as Precision;
-  if (!PRECISIONS.includes(precision)) {
-    throw new RangeError(
-      `Unsupported precision "${o.precision}": expected one of ${PRECISIONS.join(", ")}`,
-    );
-  }
-  const mode = (o.mode ?? "dynamic") as QuantMode;
-  if (!QUANT_MODES.includes(mode)) {
-    throw new RangeError(`Unsupported mode "${o.mode}": expected one of ${QUANT_MODES.join(", ")}`);
-  }
-  if (precision === "fp16" && o.mode === "static") {
-    throw new RangeError(
-      `Unsupported mode "static" for precision fp16: float16 needs no calibration, leave --mode out`,
-    );
-  }
-  const method = (o.method ?? "minmax") as CalibrationMethod;
-  if (!CALIBRATION_METHODS.includes(method)) {
-    throw new RangeError(
-      `Unsupported calibration method "${o.method}": expected one of ${
-        CALIBRATION_METHODS.join(", ")
-      }`,
-    );
-  }
-  const amount = o.amount ?? 0.3;
-  checkAmount(amount);
-  const count = (v: number | undefined, fallback: number, name: string, min: number) => {
-    const n = v ?? fallback;
-    if (!Number.isInteger(n) || n < min) {
-      throw new RangeError(`Invalid --${name} ${v}: expected an integer >= ${min}`);
-    }
-    return n;
-  };
-  return {
-    precision,
-    mode,
-    method,
-    amount,
-    samples: count(o.calibrationSamples, 256, "calibration-samples", 1),
-    iterations: count(o.iterations, 100, "iterations", 1),
-    finetuneSteps: count(o.finetuneSteps, 0, "finetune-steps", 0),
-  };
 }
 
 /**
@@ -203,7 +96,7 @@ export async function optimizeRun(
     );
   }
   // The archive is written last: a failure before leaves no archive behind.
-  const written = await archive(
+  const written = await archiveVariant(
     run,
     checkpoint,
     variants[pick]!,
@@ -329,84 +222,4 @@ function recommended(rows: VariantFigures[]): number {
     if (r.accuracy >= rows[0]!.accuracy - 0.01 && r.latency.p50 < rows[best]!.latency.p50) best = i;
   });
   return best;
-}
-
-async function archive(
-  run: RunInfo,
-  checkpoint: ChosenCheckpoint,
-  variant: Variant,
-  fig: VariantFigures,
-  base: VariantFigures,
-  data: RunData,
-  store: string,
-  extra: { ortOptimized: boolean },
-) {
-  const id = runArchiveIdentity({
-    model: run.model,
-    experiment: run.experiment,
-    run: run.run,
-    opt: variant.opt,
-  });
-  const plan = await planArchive(store, id);
-  const model = variant.model;
-  const input = model.graph.feedInputs()[0]!;
-  const handler: HandlerSpec = checkHandlerSpec({
-    handler: "image_classifier",
-    input: { name: input.name, dims: (input.dims ?? []).map((d) => d ?? "N") },
-    output: { name: model.graph.outputs[0]!.name },
-    preprocess: { ...data.preprocess, scale: 1 / 255 },
-    postprocess: { softmax: true, topK: Math.min(5, data.classes.length) },
-  }, plan.path);
-  const r = (x: number) => Math.round(x * 1e4) / 1e4;
-  let ortOptimizedPath: string | undefined;
-  if (extra.ortOptimized) {
-    ortOptimizedPath = plan.path.replace(/\.mar$/, ".ort.onnx");
-    await saveOrtOptimized(model, ortOptimizedPath);
-  }
-  await writeArchive(plan.path, {
-    manifest: createManifest(plan.modelName, {
-      modelVersion: plan.modelVersion,
-      description: `${variant.name} of ${run.run}`,
-    }),
-    model: modelToBytes(model),
-    labels: data.classes,
-    handler,
-    params: run.params ?? { config: run.config },
-    metrics: {
-      accuracy: fig.accuracy,
-      latency_ms: {
-        avg: r(fig.latency.avg),
-        p50: r(fig.latency.p50),
-        p95: r(fig.latency.p95),
-        min: r(fig.latency.min),
-        max: r(fig.latency.max),
-      },
-      size_bytes: fig.sizeBytes,
-      size_mb: r(fig.sizeBytes / 1e6),
-      original: {
-        accuracy: base.accuracy,
-        latency_ms: {
-          avg: r(base.latency.avg),
-          p50: r(base.latency.p50),
-          p95: r(base.latency.p95),
-        },
-        size_bytes: base.sizeBytes,
-      },
-      optimization: variant.opt,
-      notes: variant.notes,
-      run: run.dir,
-      checkpoint: checkpoint.index,
-      checkpoint_metrics: checkpoint.metrics,
-      test_samples: data.test.length,
-    },
-  });
-  return {
-    archive: {
-      path: plan.path,
-      modelName: plan.modelName,
-      modelVersion: plan.modelVersion,
-      variant: variant.name,
-    },
-    ortOptimizedPath,
-  };
 }

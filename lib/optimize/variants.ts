@@ -17,7 +17,8 @@ import { pruneChannels } from "./prune_channels.ts";
 import { pruneL1 } from "./prune_l1.ts";
 import type { QType } from "./quant_params.ts";
 import { quantizeDynamic } from "./quantize_dynamic.ts";
-import { planStatic, quantizeStatic } from "./quantize_static.ts";
+import { quantizeStatic } from "./quantize_static.ts";
+import { planStatic } from "./static_plan.ts";
 
 /** Precisions of `--precision`. */
 export const PRECISIONS = ["int8", "uint8", "fp16"] as const;
