@@ -28,22 +28,34 @@ export interface WrittenArchive {
   variant: string;
 }
 
+/** What {@linkcode archiveVariant} needs besides the variant. */
+export interface ArchiveVariantOptions {
+  run: RunInfo;
+  checkpoint: ChosenCheckpoint;
+  data: RunData;
+  /** The variant's measured figures. */
+  figures: VariantFigures;
+  /** The original's, for comparison. */
+  original: VariantFigures;
+  /** The model store folder. */
+  store: string;
+  /** Also write ORT's optimized graph as `<archive>.ort.onnx`. */
+  ortOptimized?: boolean;
+}
+
 /**
  * Writes the archive of a variant (atomically; `<archive>.ort.onnx` first when asked).
  *
+ * @param variant The variant to archive.
+ * @param options The run, checkpoint, data, figures and store.
  * @returns The archive and the ORT-optimized graph's path, if written.
  * @throws {ArchiveFormatError} When the handler spec the run implies is invalid.
  */
 export async function archiveVariant(
-  run: RunInfo,
-  checkpoint: ChosenCheckpoint,
   variant: Variant,
-  fig: VariantFigures,
-  base: VariantFigures,
-  data: RunData,
-  store: string,
-  extra: { ortOptimized: boolean },
-) {
+  options: ArchiveVariantOptions,
+): Promise<{ archive: WrittenArchive; ortOptimizedPath?: string }> {
+  const { run, checkpoint, data, figures: fig, original: base, store } = options;
   const id = runArchiveIdentity({
     model: run.model,
     experiment: run.experiment,
@@ -62,7 +74,7 @@ export async function archiveVariant(
   }, plan.path);
   const r = (x: number) => Math.round(x * 1e4) / 1e4;
   let ortOptimizedPath: string | undefined;
-  if (extra.ortOptimized) {
+  if (options.ortOptimized) {
     ortOptimizedPath = plan.path.replace(/\.mar$/, ".ort.onnx");
     await saveOrtOptimized(model, ortOptimizedPath);
   }

@@ -1,8 +1,10 @@
 /**
  * Short names for shipping.
  *
- * - values computed inside the graph -> `t0`, `t1`, … (graph inputs, outputs
- *   and initializers keep their names)
+ * - values computed inside the graph -> `t0`, `t1`, … (graph inputs and
+ *   outputs keep their names)
+ * - initializers -> `w0`, `w1`, … when asked (weight names help people, not
+ *   runtimes)
  * - node names -> `<OpType>_<k>` (or dropped)
  * - value infos (intermediate types, which runtimes infer again) -> dropped
  *
@@ -18,6 +20,8 @@ import { declined, type PassResult } from "./pass.ts";
 export interface CompactOptions {
   /** "short" (default: `<OpType>_<k>`), "keep" or "drop". */
   nodeNames?: "short" | "keep" | "drop";
+  /** Rename initializers that are not graph inputs too (default false). */
+  initializers?: boolean;
 }
 
 /**
@@ -60,6 +64,19 @@ export function compactNames(model: Model, options: CompactOptions = {}): PassRe
   const rename = new Map<string, string>();
   let k = 0;
   let before = 0, after = 0;
+  if (options.initializers) {
+    let w = 0;
+    for (const [name, t] of [...graph.initializers]) {
+      if (graph.isInput(name) || graph.isOutput(name)) continue;
+      let short = `w${(w++).toString(36)}`;
+      while (keep.has(short)) short = `w${(w++).toString(36)}`;
+      rename.set(name, short);
+      graph.initializers.delete(name);
+      graph.initializers.set(short, t);
+      before += name.length;
+      after += short.length;
+    }
+  }
   for (const node of graph.topologicalOrder()) {
     for (const o of node.outputs) {
       if (o === "" || keep.has(o) || rename.has(o)) continue;

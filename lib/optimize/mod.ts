@@ -22,6 +22,7 @@
 
 export {
   applyPasses,
+  joinReasons,
   type NamedPass,
   type Pass,
   type PassResult,
@@ -116,5 +117,9 @@ export {
   checkOptimizeOptions,
   type OptimizeRunOptions,
 } from "./optimize_options.ts";
-export { archiveVariant, type WrittenArchive } from "./archive_variant.ts";
+export {
+  archiveVariant,
+  type ArchiveVariantOptions,
+  type WrittenArchive,
+} from "./archive_variant.ts";
 export { optimizeRun, type OptimizeRunResult } from "./optimize_run.ts";

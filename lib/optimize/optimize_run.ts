@@ -61,7 +61,8 @@ export async function optimizeRun(
     exclude: options.exclude ?? (c.mode === "static" && c.precision !== "fp16" ? ["first"] : []),
     structured: options.structured ?? false,
   };
-  const sources = variantData(data, c.samples, inputName, inputDims, run);
+  const io: RunIo = { run, data, input: inputName, inputDims };
+  const sources = variantData(io, c.samples);
   const variants = options.profile ? await profileVariants(original, settings, sources) : [
     { name: "original", opt: "original", model: original, notes: [] },
     await buildVariant(original, options, settings, sources),
@@ -69,14 +70,11 @@ export async function optimizeRun(
   log(
     `Measuring ${variants.length} variants: accuracy on ${data.test.length} test samples, ${c.iterations} batch-1 runs each`,
   );
-  const figures = await measure(
-    variants,
-    data,
-    inputName,
-    inputDims,
-    c.iterations,
-    !!options.profile,
-  );
+  const figures = await measure(variants, {
+    ...io,
+    iterations: c.iterations,
+    withOps: !!options.profile,
+  });
   const pick = options.profile ? recommended(figures) : 1;
   const store = options.out ?? "model_store";
   let profileFiles: OptimizeRunResult["profileFiles"];
@@ -96,18 +94,15 @@ export async function optimizeRun(
     );
   }
   // The archive is written last: a failure before leaves no archive behind.
-  const written = await archiveVariant(
+  const written = await archiveVariant(variants[pick]!, {
     run,
     checkpoint,
-    variants[pick]!,
-    figures[pick]!,
-    figures[0]!,
     data,
+    figures: figures[pick]!,
+    original: figures[0]!,
     store,
-    {
-      ortOptimized: options.ortOptimized ?? false,
-    },
-  );
+    ortOptimized: options.ortOptimized,
+  });
   const result: OptimizeRunResult = {
     run,
     checkpoint,
@@ -124,13 +119,17 @@ function perSampleDims(model: Model): number[] | undefined {
   return dims && dims.every((d) => typeof d === "number") ? dims as number[] : undefined;
 }
 
-function variantData(
-  data: RunData,
-  samples: number,
-  input: string,
-  inputDims: number[] | undefined,
-  run: RunInfo,
-): VariantData {
+/** A run's data and how the model takes it. */
+interface RunIo {
+  run: RunInfo;
+  data: RunData;
+  /** The model's input name. */
+  input: string;
+  /** The model's per-sample input dims, when static. */
+  inputDims?: number[];
+}
+
+function variantData({ run, data, input, inputDims }: RunIo, samples: number): VariantData {
   const trainer = (run.config.trainer ?? {}) as Record<string, unknown>;
   return {
     calibration: async () => {
@@ -174,11 +173,7 @@ async function* cycle<T>(make: () => AsyncIterable<T>): AsyncGenerator<T> {
 
 async function measure(
   variants: Variant[],
-  data: RunData,
-  input: string,
-  inputDims: number[] | undefined,
-  iterations: number,
-  withOps: boolean,
+  { data, input, inputDims, iterations, withOps }: RunIo & { iterations: number; withOps: boolean },
 ): Promise<VariantFigures[]> {
   const bytes = variants.map((v) => modelToBytes(v.model));
   const test: { x: Tensor; y: Tensor }[] = [];

@@ -164,7 +164,7 @@ export interface OperatorTime {
   opType: string;
   /** Nodes of that type that ran. */
   nodes: number;
-  /** Microseconds per model run. */
+  /** Microseconds per model run (per node the median over the runs). */
   us: number;
   /** Share of all kernel time. */
   share: number;
@@ -209,24 +209,28 @@ interface TraceEvent {
   args?: { op_name?: string };
 }
 
+/** Per node the median kernel time over the runs (robust to a stall), summed per op type. */
 function summarize(events: TraceEvent[], runs: number, top: number): OperatorTime[] {
-  const by = new Map<string, { us: number; nodes: Set<string> }>();
-  let total = 0;
+  const perNode = new Map<string, { op: string; durs: number[] }>();
   for (const e of events) {
     if (e.cat !== "Node" || !e.name?.endsWith("_kernel_time") || !e.args?.op_name) continue;
-    const entry = by.get(e.args.op_name) ?? { us: 0, nodes: new Set<string>() };
-    entry.us += e.dur ?? 0;
-    entry.nodes.add(e.name);
-    by.set(e.args.op_name, entry);
-    total += e.dur ?? 0;
+    const entry = perNode.get(e.name) ?? { op: e.args.op_name, durs: [] };
+    entry.durs.push(e.dur ?? 0);
+    perNode.set(e.name, entry);
+  }
+  const by = new Map<string, { us: number; nodes: number }>();
+  let total = 0;
+  for (const { op, durs } of perNode.values()) {
+    // A node that runs k times per model run counts k medians.
+    const us = latencyStats(durs).p50 * Math.max(1, Math.round(durs.length / runs));
+    const entry = by.get(op) ?? { us: 0, nodes: 0 };
+    entry.us += us;
+    entry.nodes++;
+    by.set(op, entry);
+    total += us;
   }
   return [...by]
-    .map(([opType, e]) => ({
-      opType,
-      nodes: e.nodes.size,
-      us: e.us / runs,
-      share: total ? e.us / total : 0,
-    }))
+    .map(([opType, e]) => ({ opType, nodes: e.nodes, us: e.us, share: total ? e.us / total : 0 }))
     .sort((a, b) => b.us - a.us)
     .slice(0, top);
 }

@@ -19,7 +19,7 @@ import { addInitializer, constValue, isStandard } from "./_graph.ts";
 import { followChannels, sliceChannels } from "./_channels.ts";
 import type { ExcludeOptions } from "./_weights.ts";
 import { selectWeightNodes } from "./_weights.ts";
-import { declined, type PassResult } from "./pass.ts";
+import { declined, joinReasons, type PassResult } from "./pass.ts";
 import { checkAmount } from "./prune_l1.ts";
 
 /** Options of {@linkcode pruneChannels}. */
@@ -84,7 +84,7 @@ export function pruneChannels(
     const why = pruneLayer(out, node, options.amount, options.multipleOf ?? 16, layers);
     if (why) skipped.push(`${node.label}: ${why}`);
   }
-  const reason = skipped.length ? skipped.join("; ") : undefined;
+  const reason = joinReasons(skipped);
   if (layers.length === 0) return { ...declined(model, reason ?? "no layer to prune"), layers };
   graph.removeUnused();
   inferShapes(out);

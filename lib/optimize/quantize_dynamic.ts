@@ -19,7 +19,7 @@
 import { type Graph, type Model, Node, type NodeInit, tensor } from "../onnx/mod.ts";
 import { addInitializer } from "./_graph.ts";
 import { type ExcludeOptions, selectWeightNodes, type WeightNode } from "./_weights.ts";
-import { declined, type PassResult } from "./pass.ts";
+import { declined, joinReasons, type PassResult } from "./pass.ts";
 import {
   channelRanges,
   paramsFromRange,
@@ -126,7 +126,7 @@ export function quantizeDynamic(model: Model, options: DynamicQuantizeOptions = 
     model: out,
     changed: true,
     notes,
-    reason: skipped.length ? skipped.join("; ") : undefined,
+    reason: joinReasons(skipped),
   };
 }
 

@@ -22,7 +22,7 @@ import type { Graph, Model, Node } from "../onnx/mod.ts";
 import { insertQdq, quantizeWeights } from "./_qdq_insert.ts";
 import { constValue } from "./_graph.ts";
 import type { Ranges } from "./calibrate.ts";
-import { declined, type PassResult } from "./pass.ts";
+import { declined, joinReasons, type PassResult } from "./pass.ts";
 import { paramsFromRange, type QParams } from "./quant_params.ts";
 import { planStatic, type StaticQuantizeOptions, WEIGHTED } from "./static_plan.ts";
 
@@ -111,7 +111,7 @@ export function quantizeStatic(
     model: out,
     changed: true,
     notes,
-    reason: plan.skipped.length ? plan.skipped.join("; ") : undefined,
+    reason: joinReasons(plan.skipped),
   };
 }
 

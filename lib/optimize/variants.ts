@@ -202,7 +202,11 @@ function withNotes(r: { model: Model; notes: string[]; reason?: string }, what: 
   return { model: r.model, notes };
 }
 
-/** Short names and no value infos: what is archived. */
+/**
+ * What is archived: short value and weight names, no node names, no value
+ * infos. In a small quantized transformer the exporter's scoped names are
+ * several percent of the file.
+ */
 function ship(model: Model): Model {
-  return compactNames(model).model;
+  return compactNames(model, { nodeNames: "drop", initializers: true }).model;
 }
