@@ -104,23 +104,27 @@ export function declined(model: Model, reason: string): PassResult {
 }
 
 /**
- * Joins per-node reasons (`"<node label>: <why>"`), grouping nodes that share
- * a reason: `3 nodes ("a" (MatMul), "b" (MatMul), …): its weight is not …`.
+ * Joins per-node reasons (`"<node label>: <why>"`), grouping nodes whose
+ * reasons differ only in the names they quote:
+ * `3 nodes ("a" (MatMul), "b" (MatMul), …): its weight is not …`.
  *
  * @param reasons One entry per node.
  * @returns One line, or undefined for none.
  */
 export function joinReasons(reasons: readonly string[]): string | undefined {
   if (reasons.length === 0) return undefined;
-  const by = new Map<string, string[]>();
+  const by = new Map<string, { who: string[]; why: string }>();
   for (const r of reasons) {
-    const at = r.lastIndexOf("): ");
+    const at = r.indexOf("): ");
     const [who, why] = at < 0 ? ["", r] : [r.slice(0, at + 1), r.slice(at + 3)];
-    by.set(why, [...(by.get(why) ?? []), who]);
+    const key = why.replace(/"[^"]*"/g, '"…"');
+    const entry = by.get(key) ?? { who: [], why };
+    entry.who.push(who);
+    by.set(key, entry);
   }
-  return [...by].map(([why, who]) => {
+  return [...by.values()].map(({ who, why }) => {
     if (who.length === 1) return who[0] ? `${who[0]}: ${why}` : why;
     const shown = who.slice(0, 2).join(", ") + (who.length > 2 ? ", …" : "");
-    return `${who.length} nodes (${shown}): ${why}`;
+    return `${who.length} nodes (${shown}): ${why}${why.includes('"') ? " (first of them)" : ""}`;
   }).join("; ");
 }

@@ -56,7 +56,10 @@ Deno.test("joinReasons() groups nodes that share a reason", () => {
       `"b" (MatMul): its weight is not a float32 constant`,
       `"c" (MatMul): its weight is not a float32 constant`,
       `"d" (Gemm): excluded`,
+      `"e" (Gemm): "e/Add" (Add) mixes the channels with "x"`,
+      `"f" (Gemm): "f/Add" (Add) mixes the channels with "y"`,
     ]),
-    `3 nodes ("a" (MatMul), "b" (MatMul), …): its weight is not a float32 constant; "d" (Gemm): excluded`,
+    `3 nodes ("a" (MatMul), "b" (MatMul), …): its weight is not a float32 constant; "d" (Gemm): excluded; ` +
+      `2 nodes ("e" (Gemm), "f" (Gemm)): "e/Add" (Add) mixes the channels with "x" (first of them)`,
   );
 });

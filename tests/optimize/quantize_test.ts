@@ -252,3 +252,49 @@ Deno.test("convertFp16() on vit_tiny (LayerNorm, Erf, shape arithmetic) keeps ac
   const h = convertFp16(model).model;
   assert.ok(Math.abs(await accuracy(h, 500) - await accuracy(model, 500)) <= 0.01);
 });
+
+/** Largest |a - b| over the largest |a|, and the share of rows with the same arg-max. */
+function agreement(a: Float32Array, b: Float32Array, k: number): { rel: number; top1: number } {
+  let diff = 0, scale = 0, same = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(a[i]!));
+  }
+  const argmax = (d: Float32Array, r: number) => {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (d[r * k + j]! > d[r * k + best]!) best = j;
+    return best;
+  };
+  for (let r = 0; r < a.length / k; r++) if (argmax(a, r) === argmax(b, r)) same++;
+  return { rel: diff / scale, top1: same / (a.length / k) };
+}
+
+Deno.test("quantized and float16 cnn logits stay within their stated tolerance on the 2,000 test digits", async () => {
+  const model = await cnn();
+  const { x } = await testDigits(2000);
+  const ref = (await run(model, { input: x })).logits!.data as Float32Array;
+  const samples = await calibrationSamples();
+  const check = async (name: string, q: Parameters<typeof run>[0], rel: number, top1: number) => {
+    const out = (await run(q, { input: x })).logits!.data as Float32Array;
+    const a = agreement(ref, out, 10);
+    assert.ok(a.rel <= rel && a.top1 >= top1, `${name}: ${JSON.stringify(a)}`);
+  };
+  // Stated tolerances: fp16 1e-2 of the logits' scale; int8 (one 8-bit step
+  // per tensor through four layers) 5e-2, with 99% of the predictions
+  // unchanged. Entropy calibration clips outliers by design (a clipped sample
+  // moves far): only its predictions are bounded, 98% unchanged.
+  await check("fp16", convertFp16(model).model, 1e-2, 0.999);
+  await check("dynamic", quantizeDynamic(model).model, 5e-2, 0.99);
+  for (const method of ["minmax", "percentile", "entropy"] as const) {
+    const plan = planStatic(model, { exclude: ["first"] });
+    const q = quantizeStatic(model, await calibrate(model, plan.tensors, samples, { method }), {
+      exclude: ["first"],
+    });
+    await check(
+      `static ${method}`,
+      q.model,
+      method === "entropy" ? Infinity : 5e-2,
+      method === "entropy" ? 0.98 : 0.99,
+    );
+  }
+});
