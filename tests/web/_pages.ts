@@ -13,8 +13,13 @@ export const ADMIN = { user: "ada", password: "correct horse battery" };
 /** The fixture run's id. */
 export const RUN_ID = "cnn/baseline/adam_2024-05-01_10-00-00";
 
-/** An app folder: model_store/digits.mar, a run under results/, app_config.yaml. */
-export async function makeAppDir(): Promise<string> {
+/**
+ * An app folder: model_store/digits.mar, a run under results/, app_config.yaml
+ * (its `store:` and `openai:` blocks replaceable, as YAML lines).
+ */
+export async function makeAppDir(
+  blocks: { store?: string[]; openai?: string[] } = {},
+): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "app_pages_" });
   await makeArchive(join(dir, "model_store"), "digits.mar", { name: "digits", version: "1.0" });
   await makeRun(join(dir, "results", RUN_ID));
@@ -32,9 +37,8 @@ export async function makeAppDir(): Promise<string> {
       "  max_batch_delay: 5",
       "web:",
       "  store_predictions: true",
-      "store:",
-      "  kind: local",
-      "  data_dir: data/store",
+      ...(blocks.store ?? ["store:", "  kind: local", "  data_dir: data/store"]),
+      ...(blocks.openai ?? []),
       "",
     ].join("\n"),
   );
