@@ -64,30 +64,36 @@ export default function LiveMetrics(props: { up: boolean }) {
       {rows.length === 0
         ? <p class="muted">{at ? "No request yet." : "Reading the metrics API…"}</p>
         : (
-          <table class="table compact">
-            <thead>
-              <tr>
-                <th>Model</th>
-                <th>Requests</th>
-                <th>req/s</th>
-                <th>Latency</th>
-                <th>Queue</th>
-                <th>Workers</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={`${r.model}@${r.version}`}>
-                  <td>{`${r.model} ${r.version === "default" ? "(default)" : `v${r.version}`}`}</td>
-                  <td class="num">{r.requests}</td>
-                  <td class="num">{r.rate.toFixed(1)}</td>
-                  <td class="num">{`${r.meanLatencyMs.toFixed(1)} ms`}</td>
-                  <td class="num">{`${r.meanQueueMs.toFixed(2)} ms`}</td>
-                  <td class="num">{`${r.workers}${r.pending ? ` · ${r.pending} waiting` : ""}`}</td>
+          <div class="scroll">
+            <table class="table compact">
+              <thead>
+                <tr>
+                  <th>Model</th>
+                  <th>Requests</th>
+                  <th>req/s</th>
+                  <th>Latency</th>
+                  <th>Queue</th>
+                  <th>Workers</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {rows.map((r) => (
+                  <tr key={`${r.model}@${r.version}`}>
+                    <td>
+                      {`${r.model} ${r.version === "default" ? "(default)" : `v${r.version}`}`}
+                    </td>
+                    <td class="num">{r.requests}</td>
+                    <td class="num">{r.rate.toFixed(1)}</td>
+                    <td class="num">{`${r.meanLatencyMs.toFixed(1)} ms`}</td>
+                    <td class="num">{`${r.meanQueueMs.toFixed(2)} ms`}</td>
+                    <td class="num">
+                      {`${r.workers}${r.pending ? ` · ${r.pending} waiting` : ""}`}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       {at && <p class="muted small">Updated {at}, every {EVERY_MS / 1000} s</p>}
     </div>

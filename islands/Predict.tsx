@@ -205,6 +205,7 @@ export default function Predict(props: Props) {
           <h2>Draw a digit</h2>
           <canvas
             id="pad"
+            ref={pad}
             class="pad"
             width={SIZE}
             height={SIZE}

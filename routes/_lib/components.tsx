@@ -35,5 +35,5 @@ export function formatBytes(n: number): string {
 export function formatValue(v: unknown): string {
   if (typeof v !== "number") return String(v);
   if (Number.isInteger(v)) return String(v);
-  return Math.abs(v) >= 1000 ? v.toFixed(0) : v.toPrecision(4);
+  return Math.abs(v) >= 1000 ? v.toFixed(0) : String(Number(v.toPrecision(4)));
 }

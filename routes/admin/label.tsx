@@ -3,7 +3,7 @@ import type { Counts, Strategy } from "../../lib/store/mod.ts";
 import { Head } from "../../lib/web/mod.ts";
 import LabelQueue from "../../islands/LabelQueue.tsx";
 import { define, page } from "../../utils.ts";
-import { Banner, CsrfField, Flash } from "../_lib/components.tsx";
+import { CsrfField, Flash } from "../_lib/components.tsx";
 import {
   loadQueue,
   QUEUE_STRATEGIES,
@@ -111,7 +111,6 @@ export default define.page<typeof handler>(({ data, state }) => (
         <code>{data.exportDir}</code>, ready for{" "}
         <code>deno task train data=image_folder data.root=&lt;folder&gt;</code>.
       </p>
-      {data.counts.labeled === 0 && <Banner kind="info">Nothing is labeled yet.</Banner>}
       <form method="post" class="row" id="export-form">
         <CsrfField token={state.csrfToken} />
         <input type="hidden" name="action" value="export" />

@@ -204,20 +204,14 @@ function VersionRow({ m, v, csrf }: { m: ModelInfo; v: ModelInfo["versions"][0];
         <form method="post" class="inline scale-form">
           {hidden}
           <input type="hidden" name="action" value="scale" />
-          <input
-            name="min_worker"
-            type="number"
-            min="0"
-            value={v.minWorkers}
-            aria-label="min workers"
-          />
-          <input
-            name="max_worker"
-            type="number"
-            min="0"
-            value={v.maxWorkers}
-            aria-label="max workers"
-          />
+          <label class="mini">
+            min
+            <input name="min_worker" type="number" min="0" value={v.minWorkers} />
+          </label>
+          <label class="mini">
+            max
+            <input name="max_worker" type="number" min="0" value={v.maxWorkers} />
+          </label>
           <button type="submit" class="secondary">Scale</button>
         </form>
         {!v.isDefault && (
@@ -253,20 +247,22 @@ function ModelsCard({ data, csrf }: { data: Data; csrf: string }) {
       {data.models.map((m) => (
         <div class="model-block" id={`model-${m.name}`}>
           <h3>{m.name}</h3>
-          <table class="table">
-            <thead>
-              <tr>
-                <th>Version</th>
-                <th>Archive</th>
-                <th>Workers</th>
-                <th>Batch / delay / timeout</th>
-                <th>Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {m.versions.map((v) => <VersionRow key={v.version} m={m} v={v} csrf={csrf} />)}
-            </tbody>
-          </table>
+          <div class="scroll">
+            <table class="table">
+              <thead>
+                <tr>
+                  <th>Version</th>
+                  <th>Archive</th>
+                  <th>Workers</th>
+                  <th>Batch / delay / timeout</th>
+                  <th>Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {m.versions.map((v) => <VersionRow key={v.version} m={m} v={v} csrf={csrf} />)}
+              </tbody>
+            </table>
+          </div>
         </div>
       ))}
     </section>
@@ -324,7 +320,7 @@ function RegisterCard({ data, csrf }: { data: Data; csrf: string }) {
 
 function StoreCard({ data }: { data: Data }) {
   return (
-    <section class="card wide">
+    <section class="card">
       <h2>Model store</h2>
       <p class="muted">
         <code>{data.modelStore}</code>
@@ -333,34 +329,36 @@ function StoreCard({ data }: { data: Data }) {
       {data.archives.length === 0
         ? <p class="muted">No .mar archive yet: make one with deno task archive.</p>
         : (
-          <table class="table" id="archives">
-            <thead>
-              <tr>
-                <th>File</th>
-                <th>Model</th>
-                <th>Version</th>
-                <th>Accuracy</th>
-                <th>Size</th>
-                <th>Modified</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.archives.map((a) => (
+          <div class="scroll">
+            <table class="table" id="archives">
+              <thead>
                 <tr>
-                  <td>
-                    <code>{a.file}</code>
-                  </td>
-                  <td>{a.error ? <span class="error-text">{a.error}</span> : a.modelName}</td>
-                  <td>{a.modelVersion ?? ""}</td>
-                  <td>
-                    {a.metrics?.accuracy !== undefined ? formatValue(a.metrics.accuracy) : ""}
-                  </td>
-                  <td>{formatBytes(a.bytes)}</td>
-                  <td>{a.modified.slice(0, 19).replace("T", " ")}</td>
+                  <th>File</th>
+                  <th>Model</th>
+                  <th>Version</th>
+                  <th>Accuracy</th>
+                  <th>Size</th>
+                  <th>Modified</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {data.archives.map((a) => (
+                  <tr>
+                    <td>
+                      <code>{a.file}</code>
+                    </td>
+                    <td>{a.error ? <span class="error-text">{a.error}</span> : a.modelName}</td>
+                    <td>{a.modelVersion ?? ""}</td>
+                    <td>
+                      {a.metrics?.accuracy !== undefined ? formatValue(a.metrics.accuracy) : ""}
+                    </td>
+                    <td>{formatBytes(a.bytes)}</td>
+                    <td>{a.modified.slice(0, 19).replace("T", " ")}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
     </section>
   );
@@ -373,7 +371,7 @@ export default define.page<typeof handler>(({ data, state }) => (
     </Head>
     <h1>Serving</h1>
     <Flash flash={data.flash} />
-    <div class="cards">
+    <div class="serve-grid">
       <ServerCard data={data} csrf={state.csrfToken} />
       <section class="card">
         <h2>Live figures</h2>

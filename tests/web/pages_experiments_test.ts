@@ -31,8 +31,8 @@ Deno.test("GET /admin/experiments lists runs newest first with key params and be
   );
   assert.match(html, /<td class="nowrap">2024-05-01 10:00:00<\/td>/);
   assert.match(html, /<span class="tag">optimizer\._target_=adam<\/span>/);
-  assert.match(html, /<span class="tag">optimizer\.lr=0\.001000<\/span>/);
-  assert.match(html, /<span class="tag tag-metric">test_accuracy 0\.8600<\/span>/);
+  assert.match(html, /<span class="tag">optimizer\.lr=0\.001<\/span>/);
+  assert.match(html, /<span class="tag tag-metric">test_accuracy 0\.86<\/span>/);
 });
 
 Deno.test("a run page draws loss and accuracy curves, the confusion matrix, config and checkpoints", async () => {

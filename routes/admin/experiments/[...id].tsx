@@ -115,9 +115,8 @@ export default define.page<typeof handler>(({ data: { run } }) => {
         )}
         <section class="card">
           <h2>Checkpoints</h2>
-          {run.checkpoints.length === 0
-            ? <p class="muted">None.</p>
-            : (
+          {run.checkpoints.length === 0 ? <p class="muted">None.</p> : (
+            <div class="scroll">
               <table class="table compact" id="checkpoints">
                 <thead>
                   <tr>
@@ -145,7 +144,8 @@ export default define.page<typeof handler>(({ data: { run } }) => {
                   ))}
                 </tbody>
               </table>
-            )}
+            </div>
+          )}
         </section>
       </div>
       <section class="card wide">

@@ -36,7 +36,7 @@ export default define.page<typeof handler>(({ data }) => (
     <p class="crumbs">
       <a href="/admin/experiments">Experiments</a> / compare
     </p>
-    <h1>Compare {data.runs.length} runs</h1>
+    <h1>{data.runs.length === 1 ? "One run" : `Compare ${data.runs.length} runs`}</h1>
     <form method="get" class="card row wrap">
       {data.runs.map((r) => <input key={r.id} type="hidden" name="run" value={r.id} />)}
       {data.metrics.map((m) => (
@@ -62,34 +62,36 @@ export default define.page<typeof handler>(({ data }) => (
       ))}
     </div>
     <section class="card wide">
-      <table class="table" id="compare-table">
-        <thead>
-          <tr>
-            <th>Run</th>
-            <th>Date</th>
-            <th>Parameters</th>
-            <th>Best</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data.runs.map((r) => (
+      <div class="scroll">
+        <table class="table" id="compare-table">
+          <thead>
             <tr>
-              <td>{`${r.model}/${r.exp}/${r.run}`}</td>
-              <td class="nowrap">{r.date}</td>
-              <td class="params">
-                {Object.entries(r.params).map(([k, v]) => (
-                  <span class="tag">{`${k}=${formatValue(v)}`}</span>
-                ))}
-              </td>
-              <td class="params">
-                {Object.entries(r.best).map(([k, v]) => (
-                  <span class="tag tag-metric">{`${k} ${formatValue(v)}`}</span>
-                ))}
-              </td>
+              <th>Run</th>
+              <th>Date</th>
+              <th>Parameters</th>
+              <th>Best</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {data.runs.map((r) => (
+              <tr>
+                <td>{`${r.model}/${r.exp}/${r.run}`}</td>
+                <td class="nowrap">{r.date}</td>
+                <td class="params">
+                  {Object.entries(r.params).map(([k, v]) => (
+                    <span class="tag">{`${k}=${formatValue(v)}`}</span>
+                  ))}
+                </td>
+                <td class="params">
+                  {Object.entries(r.best).map(([k, v]) => (
+                    <span class="tag tag-metric">{`${k} ${formatValue(v)}`}</span>
+                  ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   </>
 ));

@@ -31,44 +31,51 @@ export default define.page<typeof handler>(({ data }) => (
       )
       : (
         <form method="get" action="/admin/experiments/compare" class="card wide">
-          <table class="table" id="runs">
-            <thead>
-              <tr>
-                <th></th>
-                <th>Model</th>
-                <th>Experiment</th>
-                <th>Run</th>
-                <th>Date</th>
-                <th>Parameters</th>
-                <th>Best</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.runs.map((r) => (
+          <div class="scroll">
+            <table class="table" id="runs">
+              <thead>
                 <tr>
-                  <td>
-                    <input type="checkbox" name="run" value={r.id} aria-label={`compare ${r.id}`} />
-                  </td>
-                  <td>{r.model}</td>
-                  <td>{r.exp}</td>
-                  <td>
-                    <a href={runHref(r)}>{r.run}</a>
-                  </td>
-                  <td class="nowrap">{r.date}</td>
-                  <td class="params">
-                    {Object.entries(r.params).map(([k, v]) => (
-                      <span class="tag">{`${k}=${formatValue(v)}`}</span>
-                    ))}
-                  </td>
-                  <td class="params">
-                    {Object.entries(r.best).map(([k, v]) => (
-                      <span class="tag tag-metric">{`${k} ${formatValue(v)}`}</span>
-                    ))}
-                  </td>
+                  <th></th>
+                  <th>Model</th>
+                  <th>Experiment</th>
+                  <th>Run</th>
+                  <th>Date</th>
+                  <th>Parameters</th>
+                  <th>Best</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {data.runs.map((r) => (
+                  <tr>
+                    <td>
+                      <input
+                        type="checkbox"
+                        name="run"
+                        value={r.id}
+                        aria-label={`compare ${r.id}`}
+                      />
+                    </td>
+                    <td>{r.model}</td>
+                    <td>{r.exp}</td>
+                    <td>
+                      <a href={runHref(r)}>{r.run}</a>
+                    </td>
+                    <td class="nowrap">{r.date}</td>
+                    <td class="params">
+                      {Object.entries(r.params).map(([k, v]) => (
+                        <span class="tag">{`${k}=${formatValue(v)}`}</span>
+                      ))}
+                    </td>
+                    <td class="params">
+                      {Object.entries(r.best).map(([k, v]) => (
+                        <span class="tag tag-metric">{`${k} ${formatValue(v)}`}</span>
+                      ))}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           <button type="submit">Compare selected runs</button>
         </form>
       )}
