@@ -30,6 +30,8 @@ export interface VersionInfo {
   loadedAtStartup: boolean;
   /** Worker ids and states. */
   workers: { id: string; status: string }[];
+  /** Figures the archive carries (accuracy…), from TorchServe's `customizedMetadata`. */
+  metrics: Record<string, unknown>;
   /** The whole describe entry. */
   details: Record<string, unknown>;
 }
@@ -82,6 +84,15 @@ function num(v: unknown, fallback = 0): number {
   return typeof v === "number" && Number.isFinite(v) ? v : fallback;
 }
 
+function parseMetadata(v: unknown): Record<string, unknown> {
+  try {
+    const parsed = typeof v === "string" ? JSON.parse(v) : v;
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+
 function versionOf(d: Json): VersionInfo {
   const workers = Array.isArray(d.workers) ? d.workers as Json[] : [];
   return {
@@ -95,6 +106,7 @@ function versionOf(d: Json): VersionInfo {
     responseTimeout: num(d.responseTimeout),
     loadedAtStartup: d.loadedAtStartup === true,
     workers: workers.map((w) => ({ id: String(w.id ?? ""), status: String(w.status ?? "") })),
+    metrics: parseMetadata(d.customizedMetadata),
     details: d,
   };
 }
@@ -199,7 +211,7 @@ export class ModelServerClient {
    */
   async describe(name: string): Promise<ModelInfo> {
     const list = await this.#json(
-      `${this.urls.management}/models/${encodeURIComponent(name)}/all`,
+      `${this.urls.management}/models/${encodeURIComponent(name)}/all?customized=true`,
     ) as Json[];
     const versions = list.map(versionOf);
     const def = versions.find((v) => v.isDefault)?.version ?? versions[0]?.version ?? "";

@@ -198,6 +198,9 @@ function VersionRow({ m, v, csrf }: { m: ModelInfo; v: ModelInfo["versions"][0];
       <td>
         <code>{v.url}</code>
       </td>
+      <td class="num">
+        {typeof v.metrics.accuracy === "number" ? formatValue(v.metrics.accuracy) : "—"}
+      </td>
       <td class="workers">{`${ready} ready · min ${v.minWorkers} · max ${v.maxWorkers}`}</td>
       <td>{`${v.batchSize} / ${v.maxBatchDelay} ms / ${v.responseTimeout} s`}</td>
       <td class="actions">
@@ -253,6 +256,7 @@ function ModelsCard({ data, csrf }: { data: Data; csrf: string }) {
                 <tr>
                   <th>Version</th>
                   <th>Archive</th>
+                  <th>Accuracy</th>
                   <th>Workers</th>
                   <th>Batch / delay / timeout</th>
                   <th>Actions</th>

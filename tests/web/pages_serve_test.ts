@@ -87,6 +87,7 @@ Deno.test("start, register, predict, scale, second version, default, unregister,
     /<tr data-model="mnist" data-version="1\.0"><td><strong>1\.0<\/strong> <span class="pill pill-ok">default<\/span>/,
   );
   assert.match(r.html, /<td>2 \/ 10 ms \/ 30 s<\/td>/);
+  assert.match(r.html, /<td><code>digits\.mar<\/code><\/td><td class="num">0\.9475<\/td>/);
   let v = (await describe("mnist")).versions[0]!;
   assert.deepEqual([v.batchSize, v.maxBatchDelay, v.responseTimeout], [2, 10, 30]);
 
@@ -206,4 +207,26 @@ Deno.test("live figures answer 503 when the server is down", async () => {
   const res = await admin.fetch("/api/admin/metrics");
   assert.equal(res.status, 503);
   assert.match((await res.json()).error, /not answering/);
+});
+
+Deno.test("the serving page starts the serve command in the background and stops it", async () => {
+  let r = await act({ action: "start", mode: "background" });
+  try {
+    assert.equal(r.ok, true, r.text);
+    assert.match(
+      r.text,
+      /^Model server started in the background \(pid (\d+)\) at http:\/\/127\.0\.0\.1:\d+$/,
+    );
+    assert.match(
+      r.html,
+      /pill pill-ok">Running<\/span> <span class="muted">in the background \(pid \d+\)/,
+    );
+    const status = await app.services.server.status();
+    assert.deepEqual([status.up, status.mode], [true, "background"]);
+  } finally {
+    r = await act({ action: "stop" });
+  }
+  assert.equal(r.ok, true, r.text);
+  assert.match(r.text, /^Background model server stopped \(pid \d+\)$/);
+  assert.equal((await app.services.server.status()).up, false);
 });
