@@ -237,7 +237,15 @@ export function finiteDifferenceCheck(
   m64: Model,
   feeds: Record<string, Tensor>,
   wrt: string[],
-  o: { tolerance?: number; maxElements?: number; rand?: () => number } = {},
+  o: {
+    tolerance?: number;
+    maxElements?: number;
+    rand?: () => number;
+    /** Step (default 1e-3; smaller where kinks of Relu or MaxPool may lie near). */
+    step?: number;
+    /** Parameters whose elements are checked one by one (default all of `wrt`). */
+    elementwise?: string[];
+  } = {},
 ): FiniteDifferenceResult {
   const rand = o.rand ?? rng(4321);
   const g64 = buildGradients(m64, { loss: "loss", wrt });
@@ -249,9 +257,10 @@ export function finiteDifferenceCheck(
   const tolerance = o.tolerance ?? 1e-6;
   let maxError = 0;
   for (const [k, p] of wrt.entries()) {
+    if (o.elementwise && !o.elementwise.includes(p)) continue;
     const a = analytic[names[k]!]!.data as Float64Array;
     for (const i of pick(a.length, o.maxElements ?? 64, rand)) {
-      const n = centralDifference(m64, full, p, i);
+      const n = centralDifference(m64, full, (f) => moveOne(f, p, i), o.step ?? 1e-3);
       const err = Math.abs(a[i]! - n) / Math.max(Math.abs(a[i]!), Math.abs(n), FLOOR);
       maxError = Math.max(maxError, err);
       assert.ok(
@@ -274,20 +283,85 @@ function pick(n: number, max: number, rand: () => number): number[] {
   return all.slice(0, max);
 }
 
+/** Feeds with element `i` of `p` moved by `delta`. */
+function moveOne(feeds: Record<string, Tensor>, p: string, i: number) {
+  return (delta: number): Record<string, Tensor> => {
+    const moved = Float64Array.from(feeds[p]!.data as Float64Array);
+    moved[i] = moved[i]! + delta;
+    return { ...feeds, [p]: { ...feeds[p]!, data: moved } };
+  };
+}
+
+type Move = (f: Record<string, Tensor>) => (delta: number) => Record<string, Tensor>;
+
+/** `d loss / d t` at 0 of `loss(move(t))`, by the 5-point central difference. */
 function centralDifference(
   model: Model,
   feeds: Record<string, Tensor>,
-  p: string,
-  i: number,
+  move: Move,
+  h: number,
 ): number {
-  const h = 1e-3;
-  const base = feeds[p]!.data as Float64Array;
-  const at = (delta: number) => {
-    const moved = Float64Array.from(base);
-    moved[i] = base[i]! + delta;
-    return lossAt(model, { ...feeds, [p]: { ...feeds[p]!, data: moved } });
-  };
+  const at = (delta: number) => lossAt(model, move(feeds)(delta));
   return (8 * (at(h) - at(-h)) - (at(2 * h) - at(-2 * h))) / (12 * h);
+}
+
+/**
+ * Checks every gradient at once along one direction v = ĝ + r̂ (the unit
+ * analytic gradient plus a unit random direction over all parameters):
+ * `Σ_p ⟨grad_p, v_p⟩` against the finite difference of `loss(θ + t·v)`. The
+ * step moves the parameters by about 2t in all, so kinks (Relu, MaxPool) are
+ * rarely crossed.
+ *
+ * @param model The float64 forward model with a `loss` output.
+ * @param feeds Feeds with every parameter.
+ * @param grads Parameter → its analytic gradient.
+ * @param o Step, tolerance, random source.
+ * @returns The relative error.
+ */
+export function directionalCheck(
+  model: Model,
+  feeds: Record<string, Tensor>,
+  grads: Map<string, Tensor>,
+  o: { step?: number; tolerance?: number; rand?: () => number } = {},
+): number {
+  const rand = o.rand ?? rng(77);
+  const random = new Map<string, Float64Array>();
+  let gNorm = 0;
+  let rNorm = 0;
+  for (const [p, g] of grads) {
+    const r = Float64Array.from({ length: g.data.length }, () => 2 * rand() - 1);
+    random.set(p, r);
+    (g.data as Float64Array).forEach((x, i) => {
+      gNorm += x * x;
+      rNorm += r[i]! * r[i]!;
+    });
+  }
+  gNorm = Math.sqrt(gNorm);
+  rNorm = Math.sqrt(rNorm);
+  const dir = new Map<string, Float64Array>();
+  let predicted = 0;
+  for (const [p, g] of grads) {
+    const r = random.get(p)!;
+    const v = (g.data as Float64Array).map((x, i) => x / gNorm + r[i]! / rNorm);
+    dir.set(p, v);
+    (g.data as Float64Array).forEach((x, i) => (predicted += x * v[i]!));
+  }
+  const move: Move = (f) => (t) => {
+    const out = { ...f };
+    for (const [p, v] of dir) {
+      const base = f[p]!.data as Float64Array;
+      out[p] = { ...f[p]!, data: base.map((x, i) => x + t * v[i]!) };
+    }
+    return out;
+  };
+  const n = centralDifference(model, feeds, move, o.step ?? 1e-5);
+  const err = Math.abs(predicted - n) / Math.max(Math.abs(predicted), Math.abs(n), FLOOR);
+  assert.ok(
+    err < (o.tolerance ?? 1e-6),
+    `directional derivative: analytic ${predicted}, finite difference ${n}, relative error ${err}`,
+  );
+  WORST.error = Math.max(WORST.error, err);
+  return err;
 }
 
 async function ortFloat64(
