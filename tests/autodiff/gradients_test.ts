@@ -31,8 +31,6 @@ function tinyMlp(): Model {
   return g.build();
 }
 
-const X = tensor("float32", [2, 3], [1, 2, -1, 0.5, -1, 2]);
-
 Deno.test("buildGradients() lays out the training model as onnxruntime's on-device training does", () => {
   const forward = appendLoss(tinyMlp(), { kind: "cross_entropy" }).model;
   const { model, gradients, loss } = buildGradients(forward, { loss: "loss", wrt: ["w1", "w2"] });
