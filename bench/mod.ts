@@ -5,7 +5,7 @@
  * @module
  */
 
-const ALL: string[] = [];
+const ALL: string[] = ["autodiff"];
 
 if (import.meta.main) {
   const names = Deno.args.length > 0 ? Deno.args : ALL;

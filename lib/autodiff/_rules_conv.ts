@@ -137,7 +137,8 @@ function maxPool(c: GradContext): (Value | undefined)[] {
   const x = c.x();
   const kernel = c.node.getInts("kernel_shape");
   const win = windowOf(c, x, kernel);
-  const simple = win.pads.every((p) => p === 0) && win.dilations.every((d) => d === 1) &&
+  const simple = c.opset >= 11 && win.pads.every((p) => p === 0) &&
+    win.dilations.every((d) => d === 1) &&
     win.strides.every((s, i) => s === kernel[i]) &&
     (c.node.getInt("ceil_mode", 0) === 0 || win.spatial.every((s, i) => s % kernel[i]! === 0));
   return [simple ? maxPoolBlocks(c, x, win) : maxPoolScatter(c, x)];
@@ -150,21 +151,22 @@ function maxPoolBlocks(c: GradContext, x: Value, win: Window): Value {
   const xc = crop
     ? c.op("Slice", [x, c.ints(new Array(r).fill(0)), c.ints(covered), c.ints(range(r, 2))])
     : x;
-  const blocks = [0, 0, ...win.out.flatMap((o, i) => [o, win.kernel[i]!])];
-  const cells = [0, 0, ...win.out.flatMap((o) => [o, 1])];
-  const x6 = c.op("Reshape", [xc, c.ints(blocks)]);
-  const mask = c.op("Equal", [x6, c.op("Reshape", [c.y(), c.ints(cells)])]);
-  const ties = c.reduce(
-    "ReduceSum",
-    c.cast(mask),
-    range(r).map((i) => 3 + 2 * i),
-    true,
-  );
-  const share = c.op("Div", [c.op("Reshape", [c.dy0, c.ints(cells)]), ties]);
-  const dx = c.op("Reshape", [
-    c.op("Where", [mask, share, c.scalar(0)]),
-    c.ints([0, 0, ...covered]),
-  ]);
+  // NOTE: same-shape elementwise ops on upsampled values; comparing x viewed as
+  // [N, C, out, k, …] with y broadcast over the k axes is many times slower in
+  // onnxruntime (broadcasts over short inner axes run element by element).
+  const scales = c.g.constant(tensor("float32", [r + 2], [1, 1, ...win.kernel]));
+  const up = (v: Value) =>
+    c.op("Resize", [v, "", scales], {
+      mode: "nearest",
+      coordinate_transformation_mode: "asymmetric",
+      nearest_mode: "floor",
+    });
+  const hit = c.cast(c.op("Equal", [xc, up(c.y())]));
+  // ties share dY evenly: the share of a window is dY / (its number of maxima)
+  const kk = win.kernel.reduce((a, b) => a * b, 1);
+  const count = c.op("AveragePool", [hit], { kernel_shape: win.kernel, strides: win.kernel });
+  const share = c.op("Div", [c.dy0, c.op("Mul", [count, c.scalar(kk)])]);
+  const dx = c.op("Mul", [up(share), hit]);
   if (!crop) return dx;
   const ends = win.spatial.map((s, i) => s - covered[i]!);
   return c.op("Pad", [dx, c.ints([...new Array(r + 2).fill(0), 0, 0, ...ends])]);

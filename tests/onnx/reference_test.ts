@@ -159,6 +159,33 @@ const CASES: [string, number[], number[], Build][] = [
   ],
   ["MatMul batch broadcast", [2, 1, 3, 4], [3, 4, 2], (g, x, w) => g.op("MatMul", [x, w])],
   [
+    "Resize nearest: half_pixel x2 and back, asymmetric floor x3 and back",
+    [1, 2, 3, 4],
+    [1],
+    (g, x) => {
+      const scales = (v: number) => g.constant(tensor("float32", [4], [1, 1, v, v]));
+      const down = (v: Value, s: number) => g.op("Resize", [v, "", scales(s)], { mode: "nearest" });
+      const up2 = g.op("Resize", [x, "", scales(2)], { mode: "nearest" });
+      const up3 = g.op("Resize", [x, "", scales(3)], {
+        mode: "nearest",
+        coordinate_transformation_mode: "asymmetric",
+        nearest_mode: "floor",
+      });
+      return g.op("Add", [down(up2, 0.5), down(up3, 1 / 3)]);
+    },
+  ],
+  [
+    "Resize nearest to sizes, align_corners, round_prefer_ceil",
+    [1, 1, 4, 5],
+    [1],
+    (g, x) =>
+      g.op("Resize", [x, "", "", g.ints([1, 1, 7, 3])], {
+        mode: "nearest",
+        coordinate_transformation_mode: "align_corners",
+        nearest_mode: "round_prefer_ceil",
+      }),
+  ],
+  [
     "Pad reflect",
     [2, 4],
     [1],
@@ -220,10 +247,10 @@ for (const [name, xd, wd, build] of CASES) {
 Deno.test("evaluate() names what it cannot run", () => {
   const g = new GraphBuilder();
   const x = g.input("x", { dtype: "float32", dims: [2] });
-  g.output(g.op("Resize", [x], {}, { name: "up" }), "y");
+  g.output(g.op("Einsum", [x], { equation: "i->i" }, { name: "up" }), "y");
   assert.throws(
     () => evaluate(g.build(), { x: tensor("float32", [2]) }),
-    /Cannot evaluate "up" \(Resize\): the reference evaluator has no kernel for "Resize"/,
+    /Cannot evaluate "up" \(Einsum\): the reference evaluator has no kernel for "Einsum"/,
   );
   assert.throws(() => evaluate(g.build(), {}), /Missing feed for input "x"/);
   assert.ok(REFERENCE_OPS.includes("ConvTranspose"));

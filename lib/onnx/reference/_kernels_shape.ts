@@ -362,7 +362,45 @@ const shape: Kernel = (node, [x]) => {
   return [ints(x!.dims.slice(start, end))];
 };
 
+/** Resize in nearest mode (every coordinate transformation and rounding mode but tf_crop_and_resize). */
+const resize: Kernel = (node, [x, , scalesIn, sizesIn]) => {
+  const mode = node.getString("mode", "nearest");
+  const transform = node.getString("coordinate_transformation_mode", "half_pixel");
+  if (mode !== "nearest" || transform === "tf_crop_and_resize") {
+    throw new RangeError(`Node ${node.label}: only mode "nearest" without cropping is supported`);
+  }
+  const r = x!.dims.length;
+  const sizes = sizesIn && sizesIn.data.length > 0 ? intsOf(sizesIn)! : undefined;
+  const scales = sizes ? sizes.map((s, i) => s / x!.dims[i]!) : Array.from(scalesIn!.data);
+  const dims = sizes ?? x!.dims.map((d, i) => Math.floor(d * scales[i]!));
+  const rounding = node.getString("nearest_mode", "round_prefer_floor");
+  const round = (v: number) => {
+    if (rounding === "floor") return Math.floor(v);
+    if (rounding === "ceil") return Math.ceil(v);
+    const f = Math.floor(v);
+    if (v - f === 0.5) return rounding === "round_prefer_ceil" ? f + 1 : f;
+    return Math.round(v);
+  };
+  const source = (o: number, i: number) => {
+    const s = scales[i]!;
+    const n = x!.dims[i]!;
+    let v: number;
+    if (transform === "asymmetric") v = o / s;
+    else if (transform === "align_corners") v = dims[i] === 1 ? 0 : (o * (n - 1)) / (dims[i]! - 1);
+    else if (transform === "pytorch_half_pixel") v = dims[i] === 1 ? 0 : (o + 0.5) / s - 0.5;
+    else v = (o + 0.5) / s - 0.5; // half_pixel
+    return Math.min(Math.max(round(v), 0), n - 1);
+  };
+  const strides = stridesOf(x!.dims);
+  return [remap(x!, dims, (index) => {
+    let at = 0;
+    for (let k = 0; k < r; k++) at += source(index[k]!, k) * strides[k]!;
+    return at;
+  })];
+};
+
 export const SHAPE_KERNELS: Record<string, Kernel> = {
+  Resize: resize,
   Shape: shape,
   Size: (_n, [x]) => [nd("int64", [], Float64Array.of(x!.data.length))],
   Reshape: reshape,
