@@ -57,11 +57,13 @@ function product(xs: readonly number[]): number {
 /**
  * Conv: `dX = ConvTranspose(dY, W)` with the same window and an
  * output_padding that restores X's spatial dims; `dW` from the unfolded input
- * (a Conv with one-hot kernels turns X into its patches, `[N·C, k, …out]`)
- * times dY in one batched MatMul, summed over the batch; `dB = Σ dY`.
+ * (a grouped Conv with one-hot kernels turns X into its patches,
+ * `[N, C·k, …out]`) times dY in one batched MatMul, summed over the batch;
+ * `dB = Σ dY`.
  *
- * NOTE: the patches route (a constant-kernel Conv plus MatMul) runs faster in
- * onnxruntime than a Conv whose kernel is dY, which ORT cannot pre-pack.
+ * NOTE: the patches route runs 2 to 5 times faster in onnxruntime than a Conv
+ * whose kernel is dY (ORT cannot pre-pack it and im2cols a huge input); one
+ * group per channel keeps ORT from re-laying the unfold out in NCHWc blocks.
  */
 function conv(c: GradContext): (Value | undefined)[] {
   const x = c.x(0);
@@ -106,15 +108,17 @@ function convKernelGrad(
 ): Value {
   const kk = product(win.kernel);
   const channels = wd[1]! * group;
-  const eye = new Float64Array(kk * kk);
-  for (let k = 0; k < kk; k++) eye[k * kk + k] = 1;
-  const kernel = c.g.constant(tensor(c.dtype, [kk, 1, ...win.kernel], eye) as Tensor);
-  const flat = c.op("Reshape", [x, c.ints([-1, 1, ...win.spatial])]);
-  const patches = c.op("Conv", [flat, kernel], {
+  // one-hot kernels, one group per input channel: output channel c·kk + k holds
+  // tap k of channel c
+  const eye = new Float64Array(channels * kk * kk);
+  for (let ch = 0; ch < channels; ch++) for (let k = 0; k < kk; k++) eye[(ch * kk + k) * kk + k] = 1;
+  const kernel = c.g.constant(tensor(c.dtype, [channels * kk, 1, ...win.kernel], eye) as Tensor);
+  const patches = c.op("Conv", [x, kernel], {
     strides: win.strides,
     dilations: win.dilations,
     pads: win.pads,
     kernel_shape: win.kernel,
+    group: channels === 1 ? undefined : channels,
   });
   const l = product(win.out);
   const og = wd[0]! / group;

@@ -191,7 +191,8 @@ function layOut(
     const t = graph.initializers.get(name);
     if (!t) continue;
     graph.initializers.delete(name);
-    graph.inputs.push({ name, dtype: t.dtype, dims: [...t.dims] });
+    // older exports also list initializers as inputs: keep that entry
+    if (!graph.isInput(name)) graph.inputs.push({ name, dtype: t.dtype, dims: [...t.dims] });
   }
   const kept = [options.loss, ...retain.filter((r) => r !== options.loss)];
   const infos = kept.map((name) => {

@@ -234,3 +234,14 @@ Deno.test("gradients of the reference models match PyTorch's at the first batch 
     }
   }
 });
+
+Deno.test("buildGradients() keeps one input entry for an initializer that was also listed as an input", () => {
+  const g = new GraphBuilder();
+  const x = g.input("x", { dtype: "float32", dims: [2] });
+  const w = g.initializer("w", tensor("float32", [2], [1, 2]));
+  g.graph.addInput({ name: "w", dtype: "float32", dims: [2] });
+  g.output(g.op("ReduceSum", [g.op("Mul", [x, w])], { keepdims: 0 }), "loss");
+  const { model } = buildGradients(g.build(), { loss: "loss", wrt: ["w"] });
+  assert.deepEqual(model.graph.inputs.map((i) => i.name), ["x", "w"]);
+  assert.ok(!model.graph.initializers.has("w"));
+});
