@@ -111,7 +111,9 @@ function convKernelGrad(
   // one-hot kernels, one group per input channel: output channel c·kk + k holds
   // tap k of channel c
   const eye = new Float64Array(channels * kk * kk);
-  for (let ch = 0; ch < channels; ch++) for (let k = 0; k < kk; k++) eye[(ch * kk + k) * kk + k] = 1;
+  for (let ch = 0; ch < channels; ch++) {
+    for (let k = 0; k < kk; k++) eye[(ch * kk + k) * kk + k] = 1;
+  }
   const kernel = c.g.constant(tensor(c.dtype, [channels * kk, 1, ...win.kernel], eye) as Tensor);
   const patches = c.op("Conv", [x, kernel], {
     strides: win.strides,
@@ -145,10 +147,23 @@ function maxPool(c: GradContext): (Value | undefined)[] {
     win.dilations.every((d) => d === 1) &&
     win.strides.every((s, i) => s === kernel[i]) &&
     (c.node.getInt("ceil_mode", 0) === 0 || win.spatial.every((s, i) => s % kernel[i]! === 0));
-  return [simple ? maxPoolBlocks(c, x, win) : maxPoolScatter(c, x)];
+  const relu = reluOf(c, x);
+  // y > 0 exactly where the Relu passes its maximum: masking the small dY here
+  // spares the Relu's rule its pass over the large input
+  const dy = relu ? c.op("Mul", [c.dy0, c.cast(c.op("Greater", [c.y(), c.scalar(0)]))]) : c.dy0;
+  const dx = simple ? maxPoolBlocks(c, x, win, dy) : maxPoolScatter(c, x, dy);
+  if (relu) c.markReluMasked(dx);
+  return [dx];
 }
 
-function maxPoolBlocks(c: GradContext, x: Value, win: Window): Value {
+/** Whether `x` is the output of a Relu whose gradient is only this MaxPool's. */
+function reluOf(c: GradContext, x: Value): boolean {
+  const graph = c.g.graph;
+  return graph.producer(x.name)?.opType === "Relu" && graph.consumers(x.name).length === 1 &&
+    !graph.isOutput(x.name);
+}
+
+function maxPoolBlocks(c: GradContext, x: Value, win: Window, dy: Value): Value {
   const r = win.spatial.length;
   const covered = win.out.map((o, i) => o * win.kernel[i]!);
   const crop = covered.some((s, i) => s !== win.spatial[i]);
@@ -169,14 +184,14 @@ function maxPoolBlocks(c: GradContext, x: Value, win: Window): Value {
   // ties share dY evenly: the share of a window is dY / (its number of maxima)
   const kk = win.kernel.reduce((a, b) => a * b, 1);
   const count = c.op("AveragePool", [hit], { kernel_shape: win.kernel, strides: win.kernel });
-  const share = c.op("Div", [c.dy0, c.op("Mul", [count, c.scalar(kk)])]);
+  const share = c.op("Div", [dy, c.op("Mul", [count, c.scalar(kk)])]);
   const dx = c.op("Mul", [up(share), hit]);
   if (!crop) return dx;
   const ends = win.spatial.map((s, i) => s - covered[i]!);
   return c.op("Pad", [dx, c.ints([...new Array(r + 2).fill(0), 0, 0, ...ends])]);
 }
 
-function maxPoolScatter(c: GradContext, x: Value): Value {
+function maxPoolScatter(c: GradContext, x: Value, dy: Value): Value {
   if (c.opset < 16) c.fail(`overlapping or padded windows need opset 16 or newer, got ${c.opset}`);
   if (c.node.getInt("storage_order", 0) !== 0) c.fail("storage_order 1 is not supported");
   const indices = c.requestOutput(1, { dtype: "int64", dims: c.y().dims });
@@ -186,7 +201,7 @@ function maxPoolScatter(c: GradContext, x: Value): Value {
   const flat = c.op("ScatterElements", [
     zeros,
     c.op("Reshape", [indices, c.ints([-1])]),
-    c.op("Reshape", [c.dy0, c.ints([-1])]),
+    c.op("Reshape", [dy, c.ints([-1])]),
   ], { axis: 0, reduction: "add" });
   return c.reshapeTo(flat, x);
 }

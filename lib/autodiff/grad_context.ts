@@ -26,9 +26,12 @@ import { reduceToShape } from "./_broadcast.ts";
  */
 export type GradRule = (c: GradContext) => (Value | undefined)[];
 
-/** Shared state of one backward walk (a cache of `Shape` nodes). */
+/** Shared state of one backward walk. */
 export interface WalkState {
+  /** `Shape` nodes made so far, by value. */
   shapes: Map<string, Value>;
+  /** Gradients that already carry the mask of the Relu producing their value. */
+  reluMasked: Set<string>;
 }
 
 /** The context handed to a gradient rule. */
@@ -161,6 +164,19 @@ export class GradContext {
       this.#state.shapes.set(v.name, s);
     }
     return s;
+  }
+
+  /**
+   * Records that `grad`, the gradient of a Relu's output, is already zero
+   * where that output is zero, so the Relu's rule may pass it through.
+   */
+  markReluMasked(grad: Value): void {
+    this.#state.reluMasked.add(grad.name);
+  }
+
+  /** Whether `grad` was recorded by `markReluMasked`. */
+  isReluMasked(grad: Value): boolean {
+    return this.#state.reluMasked.has(grad.name);
   }
 
   /** Sums `grad` over the axes along which `x` was broadcast, giving `x`'s shape. */

@@ -89,7 +89,7 @@ export function buildGradients(model: Model, options: GradientOptions): Gradient
   const path = backwardPath(graph, (v) => g.typeOf(v), options.loss, options.wrt);
   checkRules(path.nodes, rules);
   const grads = new Map<string, Value[]>([[options.loss, [seed(g, options.loss)]]]);
-  const state: WalkState = { shapes: new Map() };
+  const state: WalkState = { shapes: new Map(), reluMasked: new Set() };
   for (const node of path.nodes) {
     const dys = node.outputs.map((o) => (o === "" ? undefined : total(g, grads, o)));
     if (dys.every((d) => d === undefined)) continue;
