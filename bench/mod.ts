@@ -5,7 +5,7 @@
  * @module
  */
 
-const ALL: string[] = ["autodiff"];
+const ALL: string[] = ["onnx", "autodiff"];
 
 if (import.meta.main) {
   const names = Deno.args.length > 0 ? Deno.args : ALL;

@@ -3,9 +3,6 @@
 
 import { create } from "@bufbuild/protobuf";
 import {
-  type AttributeProto,
-  AttributeProto_AttributeType as AT,
-  AttributeProtoSchema,
   type GraphProto,
   GraphProtoSchema,
   type ModelProto,
@@ -30,11 +27,7 @@ import type { Tensor } from "./tensor.ts";
 import type { Dim, ValueInfo } from "./value_info.ts";
 import type { ExternalWriter } from "./_external.ts";
 import { tensorFromProto, type TensorReadContext, tensorToProto } from "./_tensor_proto.ts";
-
-const UTF8 = new TextEncoder();
-const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
-const INT64_MAX = 2n ** 63n - 1n;
-const INT64_MIN = -(2n ** 63n);
+import { attrFromProto, attrToProto } from "./_attr_proto.ts";
 
 /** Builds the IR of a parsed ModelProto. */
 export function modelFromProto(mp: ModelProto, ctx: TensorReadContext): Model {
@@ -55,7 +48,11 @@ export function modelFromProto(mp: ModelProto, ctx: TensorReadContext): Model {
 }
 
 /** Writes the IR back as a ModelProto (nodes in topological order). */
-export function modelToProto(model: Model, external?: ExternalWriter): ModelProto {
+export function modelToProto(
+  model: Model,
+  external?: ExternalWriter,
+  options: { initializers?: boolean } = {},
+): ModelProto {
   return create(ModelProtoSchema, {
     irVersion: BigInt(model.irVersion),
     opsetImport: [...model.opsetImports].map(([domain, version]) =>
@@ -66,7 +63,7 @@ export function modelToProto(model: Model, external?: ExternalWriter): ModelProt
     domain: model.domain,
     modelVersion: BigInt(model.modelVersion),
     docString: model.docString,
-    graph: graphToProto(model.graph, external),
+    graph: graphToProto(model.graph, external, options.initializers ?? true),
     metadataProps: Object.entries(model.metadata).map(([key, value]) =>
       create(StringStringEntryProtoSchema, { key, value })
     ),
@@ -99,13 +96,19 @@ function graphFromProto(gp: GraphProto, ctx: TensorReadContext): Graph {
   return graph;
 }
 
-function graphToProto(graph: Graph, external?: ExternalWriter): GraphProto {
+function graphToProto(
+  graph: Graph,
+  external: ExternalWriter | undefined,
+  withInitializers: boolean,
+): GraphProto {
   const io = new Set([...graph.inputs, ...graph.outputs].map((v) => v.name));
   return create(GraphProtoSchema, {
     name: graph.name,
     docString: graph.docString,
     node: graph.topologicalOrder().map((n) => nodeToProto(n, external)),
-    initializer: [...graph.initializers].map(([name, t]) => tensorToProto(name, t, external)),
+    initializer: withInitializers
+      ? [...graph.initializers].map(([name, t]) => tensorToProto(name, t, external))
+      : [],
     input: graph.inputs.map(infoToProto),
     output: graph.outputs.map(infoToProto),
     valueInfo: [...graph.valueInfo.values()].filter((v) => !io.has(v.name)).map(infoToProto),
@@ -160,69 +163,6 @@ function nodeToProto(node: Node, external?: ExternalWriter): NodeProto {
   return np;
 }
 
-function attrFromProto(a: AttributeProto, ctx: TensorReadContext): Attribute {
-  if (a.refAttrName) return { type: "raw", value: a };
-  switch (a.type) {
-    case AT.FLOAT:
-      return { type: "float", value: a.f };
-    case AT.INT:
-      return { type: "int", value: Number(a.i) };
-    case AT.STRING: {
-      const s = decodeStrict(a.s);
-      return s === undefined ? { type: "raw", value: a } : { type: "string", value: s };
-    }
-    case AT.TENSOR:
-      return { type: "tensor", value: tensorFromProto(a.t!, ctx) };
-    case AT.GRAPH:
-      return { type: "graph", value: a.g! };
-    case AT.FLOATS:
-      return { type: "floats", value: [...a.floats] };
-    case AT.INTS:
-      return { type: "ints", value: a.ints.map(Number) };
-    case AT.STRINGS: {
-      const list = a.strings.map(decodeStrict);
-      if (list.some((s) => s === undefined)) return { type: "raw", value: a };
-      return { type: "strings", value: list as string[] };
-    }
-    case AT.TENSORS:
-      return { type: "tensors", value: a.tensors.map((t) => tensorFromProto(t, ctx)) };
-    case AT.GRAPHS:
-      return { type: "graphs", value: a.graphs };
-    default:
-      return { type: "raw", value: a };
-  }
-}
-
-function attrToProto(name: string, a: Attribute, external?: ExternalWriter): AttributeProto {
-  if (a.type === "raw") return a.value;
-  const p = create(AttributeProtoSchema, { name });
-  switch (a.type) {
-    case "float":
-      return Object.assign(p, { type: AT.FLOAT, f: a.value });
-    case "int":
-      return Object.assign(p, { type: AT.INT, i: toInt64(a.value) });
-    case "string":
-      return Object.assign(p, { type: AT.STRING, s: UTF8.encode(a.value) });
-    case "tensor":
-      return Object.assign(p, { type: AT.TENSOR, t: tensorToProto("", a.value, external) });
-    case "graph":
-      return Object.assign(p, { type: AT.GRAPH, g: a.value });
-    case "floats":
-      return Object.assign(p, { type: AT.FLOATS, floats: a.value });
-    case "ints":
-      return Object.assign(p, { type: AT.INTS, ints: a.value.map(toInt64) });
-    case "strings":
-      return Object.assign(p, { type: AT.STRINGS, strings: a.value.map((s) => UTF8.encode(s)) });
-    case "tensors":
-      return Object.assign(p, {
-        type: AT.TENSORS,
-        tensors: a.value.map((t) => tensorToProto("", t, external)),
-      });
-    case "graphs":
-      return Object.assign(p, { type: AT.GRAPHS, graphs: a.value });
-  }
-}
-
 function infoFromProto(v: ValueInfoProto): ValueInfo {
   const info: ValueInfo = { name: v.name };
   if (v.docString) info.docString = v.docString;
@@ -273,18 +213,4 @@ function infoToProto(v: ValueInfo): ValueInfoProto {
   }
   p.type = create(TypeProtoSchema, { value: { case: "tensorType", value: tensorType } });
   return p;
-}
-
-function decodeStrict(bytes: Uint8Array): string | undefined {
-  try {
-    return STRICT_UTF8.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
-function toInt64(v: number): bigint {
-  if (!Number.isFinite(v)) return v > 0 ? INT64_MAX : INT64_MIN;
-  const b = BigInt(Math.trunc(v));
-  return b > INT64_MAX ? INT64_MAX : b < INT64_MIN ? INT64_MIN : b;
 }

@@ -279,6 +279,7 @@ export class GraphBuilder {
    */
   output(value: Value | string, name?: string): Value {
     let v = typeof value === "string" ? this.value(value) : value;
+    if ((name === undefined || name === v.name) && this.graph.isOutput(v.name)) return v;
     if (name !== undefined && name !== v.name) {
       const producer = this.graph.producer(v.name);
       if (this.graph.hasName(name)) {
@@ -321,10 +322,13 @@ export class GraphBuilder {
     return this.#scope.length ? `${this.#scope.join("/")}/${name}` : name;
   }
 
+  /** Input names; numbers become scalars of the first non-bool input dtype (Where's cond is bool). */
   #inputNames(inputs: OpInput[]): string[] {
-    const dtype =
-      inputs.find((i): i is Value => i instanceof Value && i.dtype !== undefined)?.dtype ??
-        "float32";
+    const dtypes = inputs.map((i) =>
+      i instanceof Value ? i.dtype : typeof i === "string" && i ? this.typeOf(i).dtype : undefined
+    );
+    const dtype = dtypes.find((d) => d !== undefined && d !== "bool") ?? dtypes.find((d) => d) ??
+      "float32";
     const names = inputs.map((i) => {
       if (i === undefined || i === null) return "";
       if (typeof i === "number") return this.scalar(i, dtype).name;

@@ -11,6 +11,7 @@ import type { Tensor } from "./tensor.ts";
 import type { ValueInfo } from "./value_info.ts";
 import { type NodeOwner, OWNER } from "./_owner.ts";
 import { implicitInputs, renameOuterReference, subgraphsOf } from "./_subgraph.ts";
+import { topologicalSort } from "./_topo.ts";
 
 /** What `new Graph()` takes. */
 export interface GraphInit {
@@ -185,31 +186,14 @@ export class Graph implements NodeOwner {
    */
   topologicalOrder(): Node[] {
     const { producers } = this.#maps();
-    const state = new Map<Node, 1 | 2>(); // 1 visiting, 2 done
-    const order: Node[] = [];
-    for (const root of this.#nodes) {
-      if (state.has(root)) continue;
-      const stack: { node: Node; deps: Node[]; i: number }[] = [];
-      const push = (n: Node) => {
-        state.set(n, 1);
-        stack.push({ node: n, deps: this.#deps(n, producers), i: 0 });
-      };
-      push(root);
-      while (stack.length > 0) {
-        const top = stack[stack.length - 1]!;
-        if (top.i < top.deps.length) {
-          const dep = top.deps[top.i++]!;
-          const s = state.get(dep);
-          if (s === undefined) push(dep);
-          else if (s === 1) throw this.#cycleError(stack.map((f) => f.node), dep);
-          continue;
-        }
-        stack.pop();
-        state.set(top.node, 2);
-        order.push(top.node);
-      }
-    }
-    return order;
+    return topologicalSort(
+      this.#nodes,
+      (n) => depsOf(n, producers),
+      (cycle) =>
+        new RangeError(
+          `Graph "${this.name}" has a cycle: ${cycle.map((n) => n.label).join(" -> ")}`,
+        ),
+    );
   }
 
   /** Reorders `nodes` topologically in place (see `topologicalOrder()`). */
@@ -256,11 +240,17 @@ export class Graph implements NodeOwner {
    *
    * @param oldName The value to stop using.
    * @param newName The value to use.
-   * @param options `outputs`: rename matching graph outputs too.
+   * @param options `outputs`: rename matching graph outputs too; `except`:
+   *   nodes to leave alone (typically the new node that reads `oldName`).
    * @returns The number of nodes changed.
    */
-  replaceAllUses(oldName: string, newName: string, options: { outputs?: boolean } = {}): number {
-    const users = this.consumers(oldName);
+  replaceAllUses(
+    oldName: string,
+    newName: string,
+    options: { outputs?: boolean; except?: Iterable<Node> } = {},
+  ): number {
+    const skip = new Set(options.except ?? []);
+    const users = this.consumers(oldName).filter((n) => !skip.has(n));
     for (const n of users) {
       if (n.inputs.includes(oldName)) {
         n.setInputs(n.inputs.map((i) => (i === oldName ? newName : i)));
@@ -276,6 +266,40 @@ export class Graph implements NodeOwner {
       for (const o of this.outputs) if (o.name === oldName) o.name = newName;
     }
     return users.length;
+  }
+
+  /**
+   * Removes nodes whose outputs no graph output needs, then initializers and
+   * value infos nothing uses (initializers listed as graph inputs stay).
+   *
+   * @returns How many nodes and initializers were removed.
+   */
+  removeUnused(): { nodes: number; initializers: number } {
+    const { producers } = this.#maps();
+    const keep = new Set<Node>();
+    const used = new Set<string>();
+    const stack = this.outputs.map((o) => o.name);
+    while (stack.length > 0) {
+      const name = stack.pop()!;
+      if (used.has(name)) continue;
+      used.add(name);
+      const p = producers.get(name);
+      if (p && !keep.has(p)) {
+        keep.add(p);
+        for (const i of [...p.inputs, ...implicitInputs(p)]) if (i !== "") stack.push(i);
+      }
+    }
+    const dead = this.#nodes.filter((n) => !keep.has(n));
+    this.removeNodes(dead);
+    let initializers = 0;
+    for (const name of [...this.initializers.keys()]) {
+      if (!used.has(name) && !this.isInput(name)) {
+        this.initializers.delete(name);
+        initializers++;
+      }
+    }
+    for (const name of [...this.valueInfo.keys()]) if (!used.has(name)) this.valueInfo.delete(name);
+    return { nodes: dead.length, initializers };
   }
 
   /** Adds a graph input. */
@@ -361,22 +385,6 @@ export class Graph implements NodeOwner {
     }
   }
 
-  #deps(node: Node, producers: Map<string, Node>): Node[] {
-    const deps: Node[] = [];
-    for (const i of [...node.inputs, ...implicitInputs(node)]) {
-      const p = i === "" ? undefined : producers.get(i);
-      if (p && p !== node) deps.push(p);
-      else if (p === node) throw this.#cycleError([node], node);
-    }
-    return deps;
-  }
-
-  #cycleError(path: Node[], back: Node): RangeError {
-    const start = path.indexOf(back);
-    const cycle = [...path.slice(start), back].map((n) => n.label).join(" -> ");
-    return new RangeError(`Graph "${this.name}" has a cycle: ${cycle}`);
-  }
-
   #allNames(): Set<string> {
     if (!this.#names) {
       const names = new Set<string>();
@@ -409,4 +417,14 @@ function removeOne(map: Map<string, Node[]>, key: string, node: Node): void {
   const at = list.indexOf(node);
   if (at >= 0) list.splice(at, 1);
   if (list.length === 0) map.delete(key);
+}
+
+/** Producers of a node's inputs (explicit and through subgraphs); a node may feed itself. */
+function depsOf(node: Node, producers: Map<string, Node>): Node[] {
+  const deps: Node[] = [];
+  for (const i of [...node.inputs, ...implicitInputs(node)]) {
+    const p = i === "" ? undefined : producers.get(i);
+    if (p) deps.push(p);
+  }
+  return deps;
 }

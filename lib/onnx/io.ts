@@ -4,14 +4,15 @@
  * @module
  */
 
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { ModelProtoSchema } from "onnx-buf";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { OnnxFormatError } from "./errors.ts";
 import type { Model } from "./model.ts";
 import { ExternalReader, ExternalWriter, safeLocation } from "./_external.ts";
-import { modelFromProto, modelToProto } from "./_proto.ts";
+import { modelFromProto } from "./_proto.ts";
+import { concatChunks, modelToChunks, writeChunks } from "./_chunks.ts";
 import { rawByteLength } from "./_tensor_proto.ts";
 
 /** Protobuf messages cannot exceed 2 GiB; keep a margin for the graph itself. */
@@ -127,13 +128,9 @@ export async function loadModel(
  * @throws {RangeError} On a cycle in the graph.
  */
 export function modelToBytes(model: Model): Uint8Array {
-  const size = inlineBytes(model);
-  if (size > PROTO_LIMIT) {
-    throw new RangeError(
-      `Cannot serialize model "${model.graph.name}": its tensors hold ${size} bytes, over protobuf's 2 GiB limit: save it with externalData`,
-    );
-  }
-  return toBinary(ModelProtoSchema, modelToProto(model));
+  checkInlineSize(model);
+  const { chunks, size: total } = modelToChunks(model);
+  return concatChunks(chunks, total);
 }
 
 /**
@@ -152,8 +149,9 @@ export async function saveModel(
 ): Promise<void> {
   const ext = options.externalData;
   if (!ext) {
-    const bytes = modelToBytes(model);
-    await atomicWrite(file, (tmp) => Deno.writeFile(tmp, bytes));
+    checkInlineSize(model);
+    const { chunks } = modelToChunks(model);
+    await atomicWrite(file, (tmp) => writeChunks(tmp, chunks));
     return;
   }
   const { threshold = 1024, location = `${path.basename(file)}.data` } = ext === true ? {} : ext;
@@ -167,13 +165,13 @@ export async function saveModel(
   const modelTmp = tempName(file);
   try {
     const writer = new ExternalWriter(dataTmp, location, threshold);
-    let bytes: Uint8Array;
+    let chunks: Uint8Array[];
     try {
-      bytes = toBinary(ModelProtoSchema, modelToProto(model, writer));
+      chunks = modelToChunks(model, writer).chunks;
     } finally {
       writer.close();
     }
-    await Deno.writeFile(modelTmp, bytes);
+    await writeChunks(modelTmp, chunks);
     await Deno.rename(dataTmp, dataFile);
     await Deno.rename(modelTmp, file);
   } catch (err) {
@@ -198,6 +196,15 @@ async function atomicWrite(
   } catch (err) {
     await Deno.remove(tmp).catch(() => {});
     throw err;
+  }
+}
+
+function checkInlineSize(model: Model): void {
+  const size = inlineBytes(model);
+  if (size > PROTO_LIMIT) {
+    throw new RangeError(
+      `Cannot serialize model "${model.graph.name}": its tensors hold ${size} bytes, over protobuf's 2 GiB limit: save it with externalData`,
+    );
   }
 }
 

@@ -20,9 +20,10 @@
  * graph, functions, … }`. `Graph { nodes, inputs, outputs, initializers:
  * Map<name, Tensor>, valueInfo: Map<name, ValueInfo> }` with `producer(v)`,
  * `consumers(v)`, `topologicalOrder()`, `sortNodes()`, `uniqueName(prefix)`,
- * `addNode`, `removeNode(s)`, `replaceAllUses(old, new)`, `isInitializer`,
- * `typeOf(v)`, `feedInputs()`, `clone()`. Producer/consumer maps are built on
- * first use and kept in sync by the graph's methods and the node setters
+ * `addNode`, `removeNode(s)`, `replaceAllUses(old, new, { except })`,
+ * `isInitializer`, `typeOf(v)`, `feedInputs()`, `removeUnused()`, `clone()`.
+ * Producer/consumer maps are built on first use and kept in sync by the
+ * graph's methods and the node setters
  * (`node.setInput(i, v)`, `node.inputs = [...]`); `graph.nodes` and
  * `node.inputs` are read-only arrays. `Node { name, opType, domain, inputs
  * ("" = absent), outputs, attrs }` with `getInt(name, fallback)`, `getInts`,
@@ -46,7 +47,8 @@
  * throws them.
  *
  * **Running**: `const s = await Session.create(model)`; `await s.run({ x:
- * tensor(...) })` checks names, dtypes and dims first; `await s.release()`.
+ * tensor(...) })` checks names, dtypes and dims first (`{ into }` reuses
+ * preallocated output tensors); `await s.release()`.
  *
  * @example
  * ```ts

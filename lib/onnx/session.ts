@@ -73,6 +73,7 @@ export class Session {
   readonly executionProviders: string[];
   readonly #ort: ort.InferenceSession;
   readonly #profilePrefix?: string;
+  readonly #inputNames: Set<string>;
   #released = false;
 
   private constructor(session: ort.InferenceSession, providers: string[], profilePrefix?: string) {
@@ -83,6 +84,7 @@ export class Session {
     this.outputs = session.outputNames.map((name, i) =>
       metadataInfo(name, session.outputMetadata[i])
     );
+    this.#inputNames = new Set(session.inputNames);
   }
 
   /**
@@ -156,26 +158,43 @@ export class Session {
    * Runs the model after checking the feeds.
    *
    * @param feeds One tensor per required graph input.
-   * @param options `outputs`: names to fetch (default all).
-   * @returns Output name → tensor (data shared with ORT's result).
-   * @throws {TypeError} For an unknown input name, a missing input or a wrong dtype.
+   * @param options `outputs`: names to fetch (default all); `into`: preallocated
+   *   output tensors that ORT writes into (only those outputs are fetched), so a
+   *   loop can reuse its buffers.
+   * @returns Output name → tensor (data shared with ORT's result, or the `into` tensors).
+   * @throws {TypeError} For an unknown input or output name, a missing input or a wrong dtype.
    * @throws {RangeError} For dims that do not fit the input's declared shape.
    */
-  async run(feeds: Feeds, options: { outputs?: string[] } = {}): Promise<Record<string, Tensor>> {
+  async run(
+    feeds: Feeds,
+    options: { outputs?: string[]; into?: Record<string, Tensor> } = {},
+  ): Promise<Record<string, Tensor>> {
     if (this.#released) throw new Error("Cannot run: the session was released");
     const ortFeeds = this.checkFeeds(feeds);
-    for (const name of options.outputs ?? []) {
-      if (!this.outputs.some((o) => o.name === name)) {
+    const names = options.into ? Object.keys(options.into) : options.outputs;
+    for (const name of names ?? []) {
+      const info = this.outputs.find((o) => o.name === name);
+      if (!info) {
         throw new TypeError(
           `Unknown output "${name}": expected one of ${
             this.outputs.map((o) => `"${o.name}"`).join(", ")
           }`,
         );
       }
+      const target = options.into?.[name];
+      if (target && info.dtype && target.dtype !== info.dtype) {
+        throw new TypeError(
+          `Output buffer "${name}" has dtype ${target.dtype}, expected ${info.dtype}`,
+        );
+      }
     }
-    const result = options.outputs
-      ? await this.#ort.run(ortFeeds, options.outputs)
-      : await this.#ort.run(ortFeeds);
+    if (options.into) {
+      const fetches: Record<string, ort.Tensor> = {};
+      for (const [name, t] of Object.entries(options.into)) fetches[name] = toOrtTensor(t);
+      await this.#ort.run(ortFeeds, fetches);
+      return { ...options.into };
+    }
+    const result = names ? await this.#ort.run(ortFeeds, names) : await this.#ort.run(ortFeeds);
     const out: Record<string, Tensor> = {};
     for (const [name, value] of Object.entries(result)) out[name] = fromOrtTensor(value);
     return out;
@@ -189,9 +208,8 @@ export class Session {
    * @throws {TypeError} For names and dtypes; {RangeError} for dims.
    */
   checkFeeds(feeds: Feeds): Record<string, ort.Tensor> {
-    const byName = new Map(this.inputs.map((i) => [i.name, i]));
-    for (const name of Object.keys(feeds)) {
-      if (!byName.has(name)) {
+    for (const name in feeds) {
+      if (!this.#inputNames.has(name)) {
         throw new TypeError(
           `Unknown input "${name}": expected one of ${
             this.inputs.map((i) => `"${i.name}"`).join(", ")

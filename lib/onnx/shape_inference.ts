@@ -12,12 +12,20 @@ import type { Node } from "./node.ts";
 import type { Dim, ValueInfo } from "./value_info.ts";
 import { RuleContext, type ShapeRule, trackedValue, type TypeInfo } from "./_infer.ts";
 import { ELEMENTWISE_RULES } from "./_rules_elementwise.ts";
+import { CONV_RULES } from "./_rules_conv.ts";
 import { NN_RULES } from "./_rules_nn.ts";
 import { SHAPE_RULES } from "./_rules_shape.ts";
+import { VALUE_RULES } from "./_rules_values.ts";
 
 export type { TypeInfo } from "./_infer.ts";
 
-const RULES: Record<string, ShapeRule> = { ...ELEMENTWISE_RULES, ...SHAPE_RULES, ...NN_RULES };
+const RULES: Record<string, ShapeRule> = {
+  ...ELEMENTWISE_RULES,
+  ...SHAPE_RULES,
+  ...VALUE_RULES,
+  ...NN_RULES,
+  ...CONV_RULES,
+};
 
 /** The op types (of the `ai.onnx` domain) that have an inference rule. */
 export const INFERABLE_OPS: readonly string[] = Object.freeze(Object.keys(RULES).sort());

@@ -14,6 +14,7 @@ import {
   isDType,
   type TensorData,
 } from "./dtype.ts";
+import { float32ToBfloat16, float32ToFloat16 } from "./float16.ts";
 
 /** A dense tensor: dtype, concrete dims and row-major data. */
 export interface Tensor<D extends DType = DType> {
@@ -72,7 +73,9 @@ export function stridesOf(dims: readonly number[]): number[] {
 
 /**
  * Makes a tensor. Without data it is zero-filled; typed arrays of the right kind
- * are used as they are (not copied); plain lists are converted.
+ * are used as they are (not copied); plain lists are converted. For float16 and
+ * bfloat16 a `Uint16Array` is taken as raw bits and any other numbers as values
+ * to round.
  *
  * @param dtype Element type.
  * @param dims Concrete dims.
@@ -86,6 +89,7 @@ export function stridesOf(dims: readonly number[]): number[] {
  * const t = tensor("int64", [2], [3, 4]);
  * assert.deepEqual(t.data, new BigInt64Array([3n, 4n]));
  * assert.equal(tensor("float32", [2, 2]).data.length, 4);
+ * assert.deepEqual(tensor("float16", [1], [1.5]).data, new Uint16Array([0x3e00]));
  * ```
  */
 export function tensor<D extends DType>(
@@ -135,11 +139,17 @@ function toData(dtype: DType, data: TensorInit): TensorData {
   }
   if (data instanceof Ctor) return data;
   const list = data as ArrayLike<unknown>;
+  // NOTE: a Uint16Array is raw half bits (above); other numbers are values to convert.
+  if (dtype === "float16") return float32ToFloat16(list as ArrayLike<number>);
+  if (dtype === "bfloat16") return float32ToBfloat16(list as ArrayLike<number>);
   const out = new Ctor(list.length);
   const big = Ctor === BigInt64Array || Ctor === BigUint64Array;
   for (let i = 0; i < list.length; i++) {
     const v = list[i];
     if (typeof v === "string") throw new TypeError(`Cannot make a ${dtype} tensor from strings`);
+    if (big && typeof v === "number" && !Number.isInteger(v)) {
+      throw new RangeError(`Cannot make a ${dtype} tensor: element ${i} is ${v}, not an integer`);
+    }
     (out as unknown as unknown[])[i] = big ? BigInt(v as number) : Number(v);
   }
   return out;

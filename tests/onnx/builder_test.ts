@@ -53,6 +53,11 @@ Deno.test("GraphBuilder.op() returns several handles and numbers become shared c
   assert.equal(g.graph.nodes[1]!.inputs[1], g.graph.nodes[2]!.inputs[1]);
   assert.equal(g.graph.initializers.get(g.graph.nodes[1]!.inputs[1]!)!.dtype, "float32");
   assert.deepEqual(b.dims, [2, 6]);
+  const w = g.op("Where", [g.op("Greater", [x, 0]), x, 0]);
+  const zero = g.graph.initializers.get(g.graph.producer(w.name)!.inputs[2]!)!;
+  assert.equal(zero.dtype, "float32");
+  const n = g.op("Mul", [g.input("k", { dtype: "int64", dims: [2] }).name, 3]);
+  assert.equal(n.dtype, "int64");
   const c = g.constant(tensor("float32", [1], [3]), { asNode: true });
   assert.equal(g.graph.producer(c.name)!.opType, "Constant");
 });

@@ -111,3 +111,15 @@ Deno.test("Node accessors check attribute kinds and defaults", () => {
   n.setFloats("scales", [1, 2]);
   assert.deepEqual(n.attrs.get("scales"), { type: "floats", value: [1, 2] });
 });
+
+Deno.test("Graph.removeUnused() drops nodes and initializers no output needs", () => {
+  const g = chain();
+  g.initializers.set("unused", { dtype: "float32", dims: [1], data: new Float32Array(1) });
+  g.initializers.set("k", { dtype: "float32", dims: [1], data: new Float32Array(1) });
+  g.addNode({ opType: "Add", name: "dead", inputs: ["y", "k"], outputs: ["d"] });
+  g.valueInfo.set("d", { name: "d", dtype: "float32" });
+  assert.deepEqual(g.removeUnused(), { nodes: 1, initializers: 2 });
+  assert.deepEqual(g.nodes.map((n) => n.name), ["b", "a"]);
+  assert.equal(g.valueInfo.has("d"), false);
+  assert.deepEqual(g.consumers("y").map((n) => n.name), ["b"]);
+});

@@ -35,6 +35,28 @@ Deno.test("Session.run() accepts this layer's and ORT's tensors and gives equal 
   }
 });
 
+Deno.test("Session.run() writes into preallocated output tensors", async () => {
+  const s = await Session.create(MLP);
+  try {
+    const x = tensor(
+      "float32",
+      [2, 784],
+      Float32Array.from({ length: 1568 }, (_, i) => (i % 7) / 7),
+    );
+    const want = (await s.run({ input: x })).logits!;
+    const buffer = tensor("float32", [2, 10]);
+    const got = await s.run({ input: x }, { into: { logits: buffer } });
+    assert.equal(got.logits, buffer);
+    assert.deepEqual(buffer.data, want.data);
+    await assert.rejects(
+      () => s.run({ input: x }, { into: { logits: tensor("float64", [2, 10]) } }),
+      /Output buffer "logits" has dtype float64, expected float32/,
+    );
+  } finally {
+    await s.release();
+  }
+});
+
 Deno.test("Session.run() rejects wrong names, dtypes and dims before ORT runs", async () => {
   const s = await Session.create(MLP);
   try {
