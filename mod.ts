@@ -10,3 +10,11 @@
 
 export * from "./lib/config/mod.ts";
 export * from "./lib/onnx/mod.ts";
+export * from "./lib/nn/mod.ts";
+export * from "./lib/data/mod.ts";
+export * from "./lib/track/mod.ts";
+export * from "./lib/archive/mod.ts";
+export * from "./lib/train/mod.ts";
+export * from "./lib/store/mod.ts";
+export * from "./lib/assist/mod.ts";
+export * from "./lib/serve/mod.ts";

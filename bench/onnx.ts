@@ -3,7 +3,11 @@
  * - load/save throughput (MB/s) of a ~100 MB model vs raw file read/write of
  *   the same bytes and onnxruntime-node's own session creation from the file;
  * - ORT inference latency (median ms) of the reference MNIST models at batch 1
- *   and 64 through `Session` (which checks feeds) vs bare onnxruntime-node.
+ *   and 64 through `Session` (which checks feeds) vs bare onnxruntime-node;
+ * - ORT inference latency of the lib/nn zoo's eval graphs at batch 1 and 64 vs
+ *   PyTorch's export of the same architecture in ORT, and PyTorch eager
+ *   (`shared/bench/torch_peer.py` in the same run when /usr/bin/python3 has
+ *   torch, else `baseline.json`, marked so).
  *
  * Run: `deno run -A bench/onnx.ts` (or `deno task bench onnx`).
  *
@@ -12,6 +16,7 @@
 
 import * as path from "node:path";
 import * as ort from "onnxruntime-node";
+import { buildModel, modelInputDims, type ModelSpec } from "../lib/nn/mod.ts";
 import {
   GraphBuilder,
   loadModel,
@@ -149,7 +154,123 @@ async function latencyBench(): Promise<void> {
   }
 }
 
+/**
+ * Median ms of `Session.run` for each source at `dims`, measured in
+ * alternating blocks so that drift of a shared machine hits all alike.
+ */
+async function blockLatency(
+  sources: Parameters<typeof Session.create>[0][],
+  dims: number[],
+  repeats: number,
+): Promise<number[]> {
+  const n = dims.reduce((a, b) => a * b, 1);
+  const x = tensor("float32", dims, Float32Array.from({ length: n }, (_, i) => (i % 255) / 255));
+  const sessions: Session[] = [];
+  try {
+    for (const src of sources) {
+      sessions.push(
+        await Session.create(src, { intraOpThreads: THREADS, graphOptimizationLevel: "all" }),
+      );
+    }
+    const samples = sessions.map(() => [] as number[]);
+    const blocks = 12;
+    for (let b = 0; b < blocks; b++) {
+      for (const [i, s] of sessions.entries()) {
+        for (let w = 0; w < (b === 0 ? 3 : 1); w++) await s.run({ input: x });
+        for (let r = 0; r < Math.ceil(repeats / blocks); r++) {
+          const t0 = performance.now();
+          await s.run({ input: x });
+          samples[i]!.push(performance.now() - t0);
+        }
+      }
+    }
+    return samples.map(median);
+  } finally {
+    for (const s of sessions) await s.release();
+  }
+}
+
+/** PyTorch eager latency from torch_peer.py, or baseline.json when torch is absent. */
+async function torchLatency(model: string, batch: number): Promise<string> {
+  const peer = new URL("../../../bench/torch_peer.py", MNIST).pathname;
+  try {
+    const { code, stdout } = await new Deno.Command("/usr/bin/python3", {
+      args: [peer, "latency", model, "--batch", String(batch), "--threads", String(THREADS)],
+      env: {
+        GLIBC_TUNABLES:
+          "glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=4294967296",
+      },
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (code === 0) return JSON.parse(new TextDecoder().decode(stdout)).median_ms.toFixed(3);
+  } catch {
+    // No Python with torch here: fall back to the recorded figure.
+  }
+  const base = JSON.parse(await Deno.readTextFile(new URL("../baseline.json", MNIST)));
+  const ms = base.eval_latency_ms?.[`${model}/b${batch}`];
+  return ms === undefined ? "–" : `${ms} (baseline.json)`;
+}
+
+async function zooBench(): Promise<void> {
+  console.log(
+    `\nZoo eval graphs (lib/nn), ORT latency, median ms (${THREADS} threads, optimization "all")`,
+  );
+  console.log(
+    "| model | batch | zoo graph (ours) | PyTorch export in ORT | ratio | PyTorch eager |\n" +
+      "|---|---:|---:|---:|---:|---:|",
+  );
+  const refs: [string, ModelSpec][] = [
+    ["mlp", { name: "mlp" }],
+    ["cnn", { name: "cnn" }],
+    ["cnn_bn", { name: "cnn_bn" }],
+    ["vit_tiny", { name: "vit" }],
+  ];
+  for (const [file, spec] of refs) {
+    const model = buildModel(spec, { training: false });
+    for (const batch of [1, 64]) {
+      const dims = [batch, ...modelInputDims(spec)];
+      const repeats = batch === 1 ? 300 : 60;
+      const [ours, ref] = await blockLatency(
+        [model, new URL(`${file}.eval.onnx`, MNIST).pathname],
+        dims,
+        repeats,
+      ) as [number, number];
+      const eager = await torchLatency(file, batch);
+      console.log(
+        `| ${file} | ${batch} | ${ours.toFixed(3)} | ${ref.toFixed(3)} | ${
+          (ours / ref).toFixed(2)
+        } | ${eager} |`,
+      );
+    }
+  }
+  const others: [string, ModelSpec, string | undefined][] = [
+    ["resnet18 3×224×224", { name: "resnet" }, "resnet18/b1"],
+    ["resnet as conf/model/resnet.yaml, 1×28×28", {
+      name: "resnet",
+      input_shape: [1, 28, 28],
+      stem_channels: 16,
+      stage_channels: [16, 32, 64],
+      blocks_per_stage: [1, 1, 1],
+      num_classes: 10,
+    }, undefined],
+  ];
+  const base = JSON.parse(await Deno.readTextFile(new URL("../baseline.json", MNIST)));
+  for (const [label, spec, key] of others) {
+    const model = buildModel(spec, { training: false });
+    for (const batch of [1, 64]) {
+      const dims = [batch, ...modelInputDims(spec)];
+      const [ms] = await blockLatency([model], dims, batch === 1 ? 60 : 12) as [number];
+      const eager = key && batch === 1
+        ? `${base.torchvision_eval_latency_ms_batch1[key]} (baseline.json)`
+        : "–";
+      console.log(`| ${label} | ${batch} | ${ms.toFixed(3)} | – | – | ${eager} |`);
+    }
+  }
+}
+
 if (import.meta.main) {
   await ioBench();
   await latencyBench();
+  await zooBench();
 }

@@ -1,0 +1,63 @@
+/**
+ * Training: optimizers as graph pieces, checkpoints in safetensors, and (with
+ * the autodiff artifacts) the training session and loop.
+ *
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildOptimizerModel, optimizerStateNames } from "./mod.ts";
+ * const model = buildOptimizerModel({ name: "adam" }, [{ name: "w", dims: [3] }]);
+ * const inputs = model.graph.inputs.map((i) => i.name);
+ * assert.deepEqual(inputs, ["learning_rate", "step", "w", "w_grad", ...optimizerStateNames({ name: "adam" }, "w")]);
+ * ```
+ *
+ * @module
+ */
+
+export {
+  appendOptimizerUpdate,
+  buildOptimizerModel,
+  checkOptimizerSpec,
+  GRAD_NORM_OUTPUT,
+  LR_INPUT,
+  type OptimizerName,
+  OPTIMIZERS,
+  type OptimizerSpec,
+  optimizerStateNames,
+  type ParamInfo,
+  STEP_INPUT,
+  type UpdateEntry,
+  type UpdateResult,
+} from "./optimizer.ts";
+export {
+  type Checkpoint,
+  type CheckpointEntry,
+  checkpointName,
+  type CheckpointState,
+  checkTensorsMatch,
+  listCheckpoints,
+  loadCheckpoint,
+  resolveCheckpoint,
+  saveCheckpoint,
+} from "./checkpoint.ts";
+export {
+  type DecodedSafetensors,
+  decodeSafetensors,
+  encodeSafetensors,
+  type SafeTensor,
+} from "./safetensors.ts";
+export { toEvalMode } from "./eval_mode.ts";
+export {
+  type ArtifactOptions,
+  defaultTrainable,
+  exportInferenceModel,
+  generateArtifacts,
+  saveArtifacts,
+  type SlotInfo,
+  type TrainingArtifacts,
+} from "./artifacts.ts";
+export {
+  type StepResult,
+  type TrainBatch,
+  TrainSession,
+  type TrainSessionOptions,
+} from "./session.ts";

@@ -1,0 +1,330 @@
+/**
+ * `TrainSession`: runs the training artifacts in onnxruntime-node. Parameters,
+ * optimizer state and running statistics live in preallocated buffers, two per
+ * slot: a step reads one and ORT writes the updated values straight into the
+ * other, then they swap — no per-step allocation of the model.
+ *
+ * @module
+ */
+import { type Model, Session, type SessionOptions, type Tensor, tensor } from "../onnx/mod.ts";
+import { exportInferenceModel, type TrainingArtifacts } from "./artifacts.ts";
+import { type Checkpoint, type CheckpointState, checkTensorsMatch } from "./checkpoint.ts";
+import { GRAD_NORM_OUTPUT, LR_INPUT, STEP_INPUT } from "./optimizer.ts";
+
+/** Options of {@linkcode TrainSession.create}. */
+export interface TrainSessionOptions {
+  /** Intra-op threads (default: one per core). */
+  threads?: number;
+  /** Run the fused train step (default) or the training and optimizer graphs in turn. */
+  fused?: boolean;
+  /** Initial weights by name (default: the artifacts' initial values). */
+  weights?: Map<string, Tensor>;
+  /** More ORT session options (execution providers, profiling…). */
+  session?: SessionOptions;
+}
+
+/** A mini-batch: inputs `[B, …]` float32 and labels `[B]` int64. */
+export interface TrainBatch {
+  x: Tensor;
+  y: Tensor;
+}
+
+/** What one training step reports. */
+export interface StepResult {
+  /** Loss of the forward pass before this step's update. */
+  loss: number;
+  /** Global L2 norm of the gradients, before clipping. */
+  gradNorm: number;
+  /** Logits of the batch (when asked for). */
+  logits?: Tensor;
+}
+
+/** Two buffers per slot; `current` is fed, `next` receives the update. */
+interface Slot {
+  name: string;
+  dims: number[];
+  current: Float32Array;
+  next: Float32Array;
+}
+
+function slot(name: string, dims: number[], init?: Tensor): Slot {
+  const n = dims.reduce((a, b) => a * b, 1);
+  const current = new Float32Array(n);
+  if (init) current.set(init.data as Float32Array);
+  return { name, dims, current, next: new Float32Array(n) };
+}
+
+/** Training and evaluation over generated artifacts. */
+export class TrainSession {
+  readonly artifacts: TrainingArtifacts;
+  #step: Session;
+  #eval: Session;
+  #opt?: Session;
+  #params: Slot[];
+  #states: Slot[][];
+  #buffers: Slot[];
+  #frozen: Map<string, Tensor>;
+  #steps = 0;
+  #scalars = { loss: new Float32Array(1), gradNorm: new Float32Array(1) };
+  #logits = new Map<number, Float32Array>();
+  #classes: number;
+
+  private constructor(
+    artifacts: TrainingArtifacts,
+    sessions: { step: Session; eval: Session; opt?: Session },
+    weights: Map<string, Tensor>,
+  ) {
+    this.artifacts = artifacts;
+    this.#step = sessions.step;
+    this.#eval = sessions.eval;
+    this.#opt = sessions.opt;
+    this.#params = artifacts.params.map((p) => slot(p.name, p.dims, weights.get(p.name)));
+    this.#states = artifacts.params.map((p, i) => artifacts.states[i]!.map((s) => slot(s, p.dims)));
+    this.#buffers = artifacts.buffers.map((b) => slot(b.name, b.dims, weights.get(b.name)));
+    const live = new Set([...artifacts.params, ...artifacts.buffers].map((s) => s.name));
+    this.#frozen = new Map([...weights].filter(([k]) => !live.has(k)));
+    const out = artifacts.eval.graph.outputs.find((o) => o.name === artifacts.logits);
+    this.#classes = Number(out?.dims?.[1] ?? 0);
+  }
+
+  /**
+   * Opens ORT sessions on the artifacts.
+   *
+   * @param artifacts from `generateArtifacts`
+   * @param options threads, fused or split step, initial weights
+   * @returns the session; call `release()` when done
+   */
+  static async create(
+    artifacts: TrainingArtifacts,
+    options: TrainSessionOptions = {},
+  ): Promise<TrainSession> {
+    const { fused = true, threads = navigator.hardwareConcurrency } = options;
+    const opts: SessionOptions = {
+      intraOpThreads: threads,
+      interOpThreads: 1,
+      graphOptimizationLevel: "all",
+      executionMode: "sequential",
+      ...options.session,
+    };
+    const weights = options.weights ?? artifacts.initial;
+    const step = await Session.create(fused ? artifacts.trainStep : artifacts.training, opts);
+    const evalSession = await Session.create(artifacts.eval, opts);
+    const opt = fused ? undefined : await Session.create(artifacts.optimizer, opts);
+    return new TrainSession(artifacts, { step, eval: evalSession, opt }, weights);
+  }
+
+  /** Optimizer steps taken so far. */
+  get steps(): number {
+    return this.#steps;
+  }
+
+  #checkBatch(batch: TrainBatch): number {
+    const { x, y } = batch;
+    if (x.dtype !== "float32") {
+      throw new TypeError(
+        `TrainBatch input "${this.artifacts.input}" must be float32, got ${x.dtype}`,
+      );
+    }
+    if (y.dtype !== "int64") {
+      throw new TypeError(`Labels "${this.artifacts.labels}" must be int64, got ${y.dtype}`);
+    }
+    const b = x.dims[0]!;
+    if (y.dims.length !== 1 || y.dims[0] !== b) {
+      throw new RangeError(
+        `Labels "${this.artifacts.labels}" have dims [${y.dims}], expected [${b}] to match the batch`,
+      );
+    }
+    return b;
+  }
+
+  #feeds(batch: TrainBatch, slots: Slot[]): Record<string, Tensor> {
+    const feeds: Record<string, Tensor> = {
+      [this.artifacts.input]: batch.x,
+      [this.artifacts.labels]: batch.y,
+    };
+    for (const s of slots) feeds[s.name] = tensor("float32", s.dims, s.current);
+    return feeds;
+  }
+
+  #logitsBuffer(b: number): Float32Array {
+    let buf = this.#logits.get(b);
+    if (!buf) this.#logits.set(b, buf = new Float32Array(b * this.#classes));
+    return buf;
+  }
+
+  /**
+   * One optimizer step on a batch.
+   *
+   * @param batch inputs and labels
+   * @param options learning rate; `logits: true` also returns the batch's logits
+   * @returns loss (before the update) and gradient norm
+   * @throws {TypeError|RangeError} for a batch of the wrong dtype or shape, before ORT runs
+   */
+  async trainStep(
+    batch: TrainBatch,
+    options: { lr: number; logits?: boolean },
+  ): Promise<StepResult> {
+    const b = this.#checkBatch(batch);
+    const a = this.artifacts;
+    const feeds = this.#feeds(batch, [...this.#params, ...this.#states.flat(), ...this.#buffers]);
+    feeds[LR_INPUT] = tensor("float32", [], [options.lr]);
+    feeds[STEP_INPUT] = tensor("float32", [], [this.#steps + 1]);
+    const into: Record<string, Tensor> = {
+      [a.loss]: tensor("float32", [], this.#scalars.loss),
+    };
+    if (options.logits) {
+      into[a.logits] = tensor("float32", [b, this.#classes], this.#logitsBuffer(b));
+    }
+    for (const s of this.#buffers) into[a.updates.get(s.name)!] = tensor("float32", s.dims, s.next);
+    if (this.#opt) {
+      await this.#splitStep(feeds, into);
+    } else {
+      into[GRAD_NORM_OUTPUT] = tensor("float32", [], this.#scalars.gradNorm);
+      for (const s of [...this.#params, ...this.#states.flat()]) {
+        into[`${s.name}.updated`] = tensor("float32", s.dims, s.next);
+      }
+      await this.#step.run(feeds, { into });
+    }
+    for (const s of [...this.#params, ...this.#states.flat(), ...this.#buffers]) {
+      [s.current, s.next] = [s.next, s.current];
+    }
+    this.#steps++;
+    const result: StepResult = {
+      loss: this.#scalars.loss[0]!,
+      gradNorm: this.#scalars.gradNorm[0]!,
+    };
+    if (options.logits) {
+      result.logits = tensor("float32", [b, this.#classes], into[a.logits]!.data.slice());
+    }
+    return result;
+  }
+
+  /** Training graph then optimizer graph (the non-fused path, for checks and profiling). */
+  async #splitStep(feeds: Record<string, Tensor>, into: Record<string, Tensor>): Promise<void> {
+    const grads = this.#params.map((p) =>
+      tensor("float32", p.dims, new Float32Array(p.current.length))
+    );
+    this.#params.forEach((p, i) => into[`${p.name}_grad`] = grads[i]!);
+    const lr = feeds[LR_INPUT]!;
+    for (const name of [LR_INPUT, STEP_INPUT, ...this.#states.flat().map((s) => s.name)]) {
+      delete feeds[name];
+    }
+    await this.#step.run(feeds, { into });
+    const optFeeds: Record<string, Tensor> = {
+      [LR_INPUT]: lr,
+      [STEP_INPUT]: tensor("float32", [], [this.#steps + 1]),
+    };
+    const optInto: Record<string, Tensor> = {
+      [GRAD_NORM_OUTPUT]: tensor("float32", [], this.#scalars.gradNorm),
+    };
+    this.#params.forEach((p, i) => {
+      optFeeds[p.name] = tensor("float32", p.dims, p.current);
+      optFeeds[`${p.name}_grad`] = grads[i]!;
+      optInto[`${p.name}.updated`] = tensor("float32", p.dims, p.next);
+      for (const s of this.#states[i]!) {
+        optFeeds[s.name] = tensor("float32", s.dims, s.current);
+        optInto[`${s.name}.updated`] = tensor("float32", s.dims, s.next);
+      }
+    });
+    await this.#opt!.run(optFeeds, { into: optInto });
+  }
+
+  /**
+   * Eval-mode loss and logits of a batch with the current weights.
+   *
+   * @param batch inputs and labels
+   * @returns mean loss and logits `[B, classes]`
+   */
+  async evaluate(batch: TrainBatch): Promise<{ loss: number; logits: Tensor }> {
+    this.#checkBatch(batch);
+    const out = await this.#eval.run(this.#feeds(batch, [...this.#params, ...this.#buffers]));
+    const loss = (out[this.artifacts.loss]!.data as Float32Array)[0]!;
+    return { loss, logits: out[this.artifacts.logits]! };
+  }
+
+  /** Current weights (copies): parameters, running statistics and frozen weights. */
+  weights(): Map<string, Tensor> {
+    const out = new Map<string, Tensor>();
+    for (const s of [...this.#params, ...this.#buffers]) {
+      out.set(s.name, tensor("float32", s.dims, s.current.slice()));
+    }
+    for (const [k, t] of this.#frozen) out.set(k, t);
+    return out;
+  }
+
+  /** The eval forward with the current weights, ready to save or archive. */
+  inferenceModel(): Model {
+    return exportInferenceModel(this.artifacts, this.weights());
+  }
+
+  /**
+   * A checkpoint of the current state (`state.step` is filled in).
+   *
+   * @param state loop progress to keep beside the tensors
+   * @returns tensors and state
+   */
+  checkpoint(state: Omit<CheckpointState, "step">): Checkpoint {
+    const params: Checkpoint["params"] = {};
+    for (const [k, t] of this.weights()) {
+      if (t.dtype === "float32") params[k] = t as Checkpoint["params"][string];
+    }
+    const optimizer: Checkpoint["optimizer"] = {};
+    for (const s of this.#states.flat()) {
+      optimizer[s.name] = tensor("float32", s.dims, s.current.slice());
+    }
+    return { params, optimizer, state: { ...state, step: this.#steps } as CheckpointState };
+  }
+
+  /**
+   * Restores weights, optimizer state and the step count from a checkpoint.
+   *
+   * @param ckpt a checkpoint of the same model and optimizer
+   * @param where its path, for messages
+   * @throws {RangeError} naming the first tensor that is missing or has other dims
+   */
+  restore(ckpt: Checkpoint, where: string): void {
+    const live = new Map([...this.#params, ...this.#buffers].map((s) => [s.name, s.dims]));
+    const expected = new Map(live);
+    for (const name of Object.keys(ckpt.params)) {
+      const t = this.#frozen.get(name);
+      if (t && !live.has(name)) expected.set(name, t.dims);
+    }
+    checkTensorsMatch(ckpt.params, expected, where);
+    checkTensorsMatch(
+      ckpt.optimizer,
+      new Map(this.#states.flat().map((s) => [s.name, s.dims])),
+      where,
+    );
+    for (const s of [...this.#params, ...this.#buffers]) {
+      s.current.set(ckpt.params[s.name]!.data as Float32Array);
+    }
+    for (const s of this.#states.flat()) {
+      s.current.set(ckpt.optimizer[s.name]!.data as Float32Array);
+    }
+    this.#steps = ckpt.state.step;
+  }
+
+  /** Replaces weights by name (e.g. from a parent run); unknown names are refused. */
+  setWeights(weights: Map<string, Tensor>): void {
+    for (const [name, t] of weights) {
+      const s = [...this.#params, ...this.#buffers].find((x) => x.name === name);
+      if (s) {
+        if (t.data.length !== s.current.length) {
+          throw new RangeError(`Cannot set "${name}": dims [${t.dims}], expected [${s.dims}]`);
+        }
+        s.current.set(t.data as Float32Array);
+      } else if (this.#frozen.has(name)) {
+        this.#frozen.set(name, t);
+      } else {
+        throw new RangeError(`Cannot set "${name}": the model has no such weight`);
+      }
+    }
+  }
+
+  /** Frees the ORT sessions. */
+  async release(): Promise<void> {
+    await this.#step.release();
+    await this.#eval.release();
+    await this.#opt?.release();
+  }
+}
