@@ -32,6 +32,8 @@ export interface WalkState {
   shapes: Map<string, Value>;
   /** Gradients that already carry the mask of the Relu producing their value. */
   reluMasked: Set<string>;
+  /** Lowered training BatchNormalization nodes → their centered input `x - mean`. */
+  batchStats: Map<Node, string>;
 }
 
 /** The context handed to a gradient rule. */
@@ -177,6 +179,15 @@ export class GradContext {
   /** Whether `grad` was recorded by `markReluMasked`. */
   isReluMasked(grad: Value): boolean {
     return this.#state.reluMasked.has(grad.name);
+  }
+
+  /**
+   * For a BatchNormalization lowered from training mode (its mean and var
+   * inputs are x's batch statistics), the centered input `x - mean`.
+   */
+  batchStatistics(): Value | undefined {
+    const centered = this.#state.batchStats.get(this.node);
+    return centered === undefined ? undefined : this.g.value(centered);
   }
 
   /** Sums `grad` over the axes along which `x` was broadcast, giving `x`'s shape. */

@@ -84,12 +84,12 @@ export function buildGradients(model: Model, options: GradientOptions): Gradient
   const retain = options.retainOutputs ?? graph.outputs.map((o) => o.name);
   checkNames(graph, options);
   const g = GraphBuilder.on(out);
-  const updates = lowerBatchNormTraining(g);
+  const { updates, batchStats } = lowerBatchNormTraining(g);
   const rules = { ...GRADIENTS, ...options.rules };
   const path = backwardPath(graph, (v) => g.typeOf(v), options.loss, options.wrt);
   checkRules(path.nodes, rules);
   const grads = new Map<string, Value[]>([[options.loss, [seed(g, options.loss)]]]);
-  const state: WalkState = { shapes: new Map(), reluMasked: new Set() };
+  const state: WalkState = { shapes: new Map(), reluMasked: new Set(), batchStats };
   for (const node of path.nodes) {
     const dys = node.outputs.map((o) => (o === "" ? undefined : total(g, grads, o)));
     if (dys.every((d) => d === undefined)) continue;
