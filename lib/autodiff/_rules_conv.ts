@@ -55,8 +55,8 @@ function product(xs: readonly number[]): number {
 }
 
 /**
- * Conv: `dX = ConvTranspose(dY, W)` with the same window and an
- * output_padding that restores X's spatial dims; `dW` from the unfolded input
+ * Conv: `dX = ConvTranspose(dY, W)` with the same window (see
+ * `convInputGrad`); `dW` from the unfolded input
  * (a grouped Conv with one-hot kernels turns X into its patches,
  * `[N, C·k, …out]`) times dY in one batched MatMul, summed over the batch;
  * `dB = Σ dY`.
@@ -74,28 +74,56 @@ function conv(c: GradContext): (Value | undefined)[] {
   const win = windowOf(c, x, wd.slice(2));
   const group = c.node.getInt("group", 1);
   const r = win.spatial.length;
-  const attrs = {
-    strides: win.strides,
-    dilations: win.dilations,
-    pads: win.pads,
-    kernel_shape: win.kernel,
-  };
   let dx: Value | undefined;
-  if (c.needs(0)) {
-    const outputPadding = win.spatial.map((s, i) =>
-      s - ((win.out[i]! - 1) * win.strides[i]! - win.pads[i]! - win.pads[i + r]! +
-        win.dilations[i]! * (win.kernel[i]! - 1) + 1)
-    );
-    dx = c.op("ConvTranspose", [dy, w], {
-      ...attrs,
-      group: group === 1 ? undefined : group,
-      output_padding: outputPadding.some((p) => p !== 0) ? outputPadding : undefined,
-    });
-  }
+  if (c.needs(0)) dx = convInputGrad(c, dy, w, wd, win, group);
   let dw: Value | undefined;
   if (c.needs(1)) dw = convKernelGrad(c, x, dy, wd, win, group);
   const db = c.needs(2) ? c.reduce("ReduceSum", dy, [0, ...range(r, 2)], false) : undefined;
   return [dx, dw, db];
+}
+
+/**
+ * dX. Unit strides (when the full padding covers the conv's pads): a Conv of
+ * dY with the kernel flipped and its channel axes swapped per group, which
+ * onnxruntime runs about 10-25% faster than ConvTranspose. Otherwise
+ * ConvTranspose with an output_padding that restores X's spatial dims.
+ */
+function convInputGrad(
+  c: GradContext,
+  dy: Value,
+  w: Value,
+  wd: number[],
+  win: Window,
+  group: number,
+): Value {
+  const r = win.spatial.length;
+  const reach = win.kernel.map((k, i) => win.dilations[i]! * (k - 1));
+  const pads = win.pads.map((p, i) => reach[i % r]! - p);
+  const common = { dilations: win.dilations, kernel_shape: win.kernel };
+  if (win.strides.every((s) => s === 1) && pads.every((p) => p >= 0)) {
+    const [o, cg, ...k] = wd;
+    const og = o! / group;
+    const perGroup = c.op("Reshape", [w, c.ints([group, og, cg!, ...k])]);
+    const swapped = c.op("Transpose", [perGroup], { perm: [0, 2, 1, ...range(r, 3)] });
+    const flipped = c.op("Slice", [
+      c.op("Reshape", [swapped, c.ints([group * cg!, og, ...k])]),
+      c.ints(new Array(r).fill(-1)),
+      c.ints(new Array(r).fill(-Number.MAX_SAFE_INTEGER)),
+      c.ints(range(r, 2)),
+      c.ints(new Array(r).fill(-1)),
+    ]);
+    return c.op("Conv", [dy, flipped], { ...common, pads, group: group === 1 ? undefined : group });
+  }
+  const outputPadding = win.spatial.map((s, i) =>
+    s - ((win.out[i]! - 1) * win.strides[i]! - win.pads[i]! - win.pads[i + r]! + reach[i]! + 1)
+  );
+  return c.op("ConvTranspose", [dy, w], {
+    ...common,
+    strides: win.strides,
+    pads: win.pads,
+    group: group === 1 ? undefined : group,
+    output_padding: outputPadding.some((p) => p !== 0) ? outputPadding : undefined,
+  });
 }
 
 function convKernelGrad(
