@@ -162,9 +162,11 @@ function convKernelGrad(
 
 /**
  * MaxPool. Non-overlapping windows (strides = kernel, no pads or dilations):
- * the input is viewed as `[N, C, out₁, k₁, out₂, k₂, …]`, compared with the
- * output, and dY goes to the maxima (split evenly on ties). Otherwise the
- * forward node also outputs its argmax indices and dY is scatter-added there.
+ * the input is compared with the output upsampled (Resize, nearest), and dY,
+ * upsampled too, goes to the maxima (split evenly on ties, a valid
+ * subgradient; PyTorch routes a tie to the first maximum). Otherwise the
+ * forward node also outputs its argmax indices and dY is scatter-added there
+ * (onnxruntime's MaxPool with indices is several times slower, so only then).
  */
 function maxPool(c: GradContext): (Value | undefined)[] {
   if (!c.needs(0)) return [];
