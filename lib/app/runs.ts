@@ -116,7 +116,7 @@ function bestOf(results: Record<string, unknown> | undefined, records: MetricRec
     if (r.split === "train") continue;
     for (const [k, v] of Object.entries(r)) {
       if (typeof v !== "number" || ["step", "epoch", "iteration", "time"].includes(k)) continue;
-      const name = `${r.split}_${k}`;
+      const name = curveName(r.split, k);
       const old = best[name];
       const better = defaultMode(k) === "min" ? v < (old ?? Infinity) : v > (old ?? -Infinity);
       if (better) best[name] = v;
@@ -183,12 +183,23 @@ export async function runPath(root: string, id: string): Promise<string> {
   return path;
 }
 
+/**
+ * A curve's name: `<split>_<metric>`; a metric already named for a split
+ * (the iteration's `train_loss` logged with an evaluation) keeps its name,
+ * marked as per evaluation so it stays apart from the per-step curve.
+ */
+function curveName(split: string, key: string): string {
+  const named = /^(train|val|test)_/.exec(key);
+  if (!named) return `${split}_${key}`;
+  return named[1] === split ? key : `${key} (per evaluation)`;
+}
+
 function curvesOf(records: MetricRecord[]): Curve[] {
   const byName = new Map<string, Curve>();
   for (const r of records) {
     for (const [k, v] of Object.entries(r)) {
       if (typeof v !== "number" || ["step", "epoch", "iteration", "time"].includes(k)) continue;
-      const name = `${r.split}_${k}`;
+      const name = curveName(r.split, k);
       let c = byName.get(name);
       if (!c) byName.set(name, c = { name, steps: [], values: [] });
       c.steps.push(r.step);
@@ -206,6 +217,9 @@ function isMatrix(v: unknown): v is number[][] {
 }
 
 function confusionOf(records: MetricRecord[], results: Record<string, unknown> | undefined) {
+  // The trainer writes the class list under data.classes; older runs at the top level.
+  const classList = results?.classes ??
+    (results?.data as { classes?: unknown } | undefined)?.classes;
   const classesOf = (v: unknown, n: number) =>
     Array.isArray(v) && v.length === n
       ? v.map(String)
@@ -216,7 +230,7 @@ function confusionOf(records: MetricRecord[], results: Record<string, unknown> |
       if (/confusion/i.test(k) && isMatrix(v)) {
         return {
           matrix: v,
-          classes: classesOf(r.classes ?? results?.classes, v.length),
+          classes: classesOf(r.classes ?? classList, v.length),
           split: r.split,
           step: r.step,
         };
@@ -225,7 +239,7 @@ function confusionOf(records: MetricRecord[], results: Record<string, unknown> |
   }
   for (const [k, v] of Object.entries(results ?? {})) {
     if (/confusion/i.test(k) && isMatrix(v)) {
-      return { matrix: v, classes: classesOf(results?.classes, v.length), split: "test", step: -1 };
+      return { matrix: v, classes: classesOf(classList, v.length), split: "test", step: -1 };
     }
   }
   return undefined;

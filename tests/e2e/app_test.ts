@@ -193,7 +193,7 @@ Deno.test({
       await page.click(`a[href="/admin/experiments/${RUN_ID}"]`);
       await page.locator("#loss-chart .chart-box[data-drawn] canvas").waitFor();
       await page.locator("#accuracy-chart .chart-box[data-drawn] canvas").waitFor();
-      assert.equal(await page.locator("#loss-chart .u-legend .u-series").count(), 3);
+      assert.equal(await page.locator("#loss-chart .u-legend .u-series").count(), 4);
       await shot(page, "09-run");
       await page.goto(`${base}/admin/experiments`);
       for (const box of await page.locator('input[name="run"]').all()) await box.check();

@@ -45,7 +45,11 @@ export async function makeAppDir(
   return dir;
 }
 
-/** A run directory as the trainer writes it: metrics, params, results, config, a checkpoint. */
+/**
+ * A run directory as the trainer writes it: metrics (train records per window;
+ * test records with the iteration's train_loss and the confusion matrix),
+ * params, results (best values, data.classes), config, a checkpoint.
+ */
 export async function makeRun(path: string, scale = 1): Promise<void> {
   await Deno.mkdir(join(path, "checkpoints", "checkpoint_000003"), { recursive: true });
   const lines: string[] = [];
@@ -74,6 +78,7 @@ export async function makeRun(path: string, scale = 1): Promise<void> {
           loss: 1 / step * 10,
           accuracy,
           confusion_matrix: cm,
+          train_loss: 1.5 / step * 10,
         }),
       );
     }
@@ -92,7 +97,7 @@ export async function makeRun(path: string, scale = 1): Promise<void> {
     join(path, "results.json"),
     JSON.stringify({
       best: { test_accuracy: { mode: "max", value: 0.86, iteration: 1, since: 0 } },
-      classes: ["a", "b", "<c>"],
+      data: { classes: ["a", "b", "<c>"] },
     }),
   );
   await Deno.writeTextFile(

@@ -42,11 +42,12 @@ Deno.test("a run page draws loss and accuracy curves, the confusion matrix, conf
     series: { name: string; x: number[]; y: number[] }[];
   }[];
   assert.deepEqual(charts.map((c) => c.id), ["loss-chart", "accuracy-chart"]);
-  const [train, test] = charts[0]!.series;
+  const [train, test, perEval] = charts[0]!.series;
   assert.equal(train!.name, "train_loss");
   assert.deepEqual(train!.x, [10, 20, 30, 40, 50, 60]);
   assert.ok(Math.abs(train!.y[0]! - 2) < 1e-12);
   assert.deepEqual([test!.name, test!.x], ["test_loss", [30, 60]]);
+  assert.deepEqual([perEval!.name, perEval!.x], ["train_loss (per evaluation)", [30, 60]]);
   assert.deepEqual(charts[1]!.series[0]!.y.map((v) => v.toFixed(6)), ["0.830000", "0.860000"]);
   assert.match(html, /<script type="module" src="\/_web\/js\/_boot-\w+\.js"><\/script>/);
   assert.match(html, /Confusion matrix \(test, step 60\)/);

@@ -49,7 +49,7 @@ export default define.page<typeof handler>(({ data }) => (
     <div class="charts">
       {data.chosen.map((m) => (
         <Curves
-          id={`compare-${m}`}
+          id={`compare-${m.replace(/[^\w-]/g, "_")}`}
           title={m}
           series={data.runs.flatMap((r) =>
             r.curves.filter((c) => c.name === m).map((c) => ({
