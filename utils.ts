@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AppServices, Session } from "./lib/app/mod.ts";
+import type { AppServices, WebSession } from "./lib/app/mod.ts";
 import { createDefine } from "./lib/web/mod.ts";
 
 export { HttpError, page } from "./lib/web/mod.ts";
@@ -15,7 +15,7 @@ export interface State {
   /** The app's services, set by `createApp`'s middleware before any route code runs. */
   services: AppServices;
   /** The visitor's session (signed cookie), set by routes/_middleware.ts. */
-  session: Session;
+  session: WebSession;
   /** The signed-in admin, set by the session middleware. */
   user?: string;
   /** The CSRF token that this page's forms and POSTs must send back. */

@@ -72,8 +72,8 @@ export {
   newToken,
   parseCookies,
   serializeCookie,
-  type Session,
   SessionCodec,
+  type WebSession,
 } from "./session.ts";
 export {
   type AppSettings,

@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 import { timingSafeEqual } from "./password.ts";
 
 /** What a session cookie holds. */
-export interface Session {
+export interface WebSession {
   /** The signed-in admin; absent for a visitor. */
   user?: string;
   /** The CSRF token forms and POSTs of this session send back. */
@@ -97,13 +97,13 @@ export class SessionCodec {
   }
 
   /** The cookie value of a session: `<payload>.<signature>`. */
-  async sign(session: Session): Promise<string> {
+  async sign(session: WebSession): Promise<string> {
     const payload = b64url(encoder.encode(JSON.stringify(session)));
     return `${payload}.${b64url(await this.#mac(payload))}`;
   }
 
   /** The session of a cookie value, or undefined when it is forged, malformed or expired. */
-  async verify(value: string | undefined): Promise<Session | undefined> {
+  async verify(value: string | undefined): Promise<WebSession | undefined> {
     if (!value || value.length > 4096) return undefined;
     const dot = value.indexOf(".");
     const sig = unb64url(value.slice(dot + 1));
@@ -111,7 +111,7 @@ export class SessionCodec {
       return undefined;
     }
     try {
-      const s = JSON.parse(decoder.decode(unb64url(value.slice(0, dot)))) as Session;
+      const s = JSON.parse(decoder.decode(unb64url(value.slice(0, dot)))) as WebSession;
       const ok = typeof s.csrf === "string" && typeof s.exp === "number" &&
         (s.user === undefined || typeof s.user === "string");
       return ok && s.exp * 1000 > this.#now() ? s : undefined;

@@ -4,7 +4,7 @@ import {
   parseCookies,
   safeEqualText,
   serializeCookie,
-  type Session,
+  type WebSession,
 } from "../../lib/app/mod.ts";
 import type { Context } from "../../lib/web/mod.ts";
 import { HttpError, type State } from "../../utils.ts";
@@ -28,7 +28,7 @@ export function mutable(res: Response): Response {
 }
 
 /** A fresh session, signed in as `user` or not, with a new CSRF token. */
-export function newSession(ctx: Context<State>, user?: string): Session {
+export function newSession(ctx: Context<State>, user?: string): WebSession {
   const hours = ctx.state.services.settings.web.session_hours;
   return {
     ...(user ? { user } : {}),
@@ -38,7 +38,7 @@ export function newSession(ctx: Context<State>, user?: string): Session {
 }
 
 /** The Set-Cookie value carrying a session. */
-export async function sessionCookie(ctx: Context<State>, session: Session): Promise<string> {
+export async function sessionCookie(ctx: Context<State>, session: WebSession): Promise<string> {
   const value = await ctx.state.services.sessions.sign(session);
   const maxAge = session.exp - Math.floor(Date.now() / 1000);
   return serializeCookie(SESSION_COOKIE, value, {
