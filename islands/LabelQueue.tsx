@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { pct, TopKBars } from "./_bars.tsx";
 import { errorText } from "./_sse.ts";
 
 interface Item {
@@ -36,10 +37,6 @@ const NAMES: Record<string, string> = {
   entropy: "Highest entropy",
   newest: "Newest first",
 };
-
-function pct(p: number): string {
-  return `${(p * 100).toFixed(1)}%`;
-}
 
 /** The key that labels a class: its name when it is one character, else its index. */
 function keyOf(classes: string[], i: number): string {
@@ -187,17 +184,7 @@ export default function LabelQueue(props: Props) {
                   item.createdAt.slice(0, 19).replace("T", " ")
                 } · ${at + 1} of ${items.length} loaded`}
               </p>
-              <ol class="bars small">
-                {item.topK.slice(0, 3).map((e) => (
-                  <li key={e.label}>
-                    <span class="bar-label">{e.label}</span>
-                    <span class="bar-track">
-                      <span class="bar-fill" style={{ width: pct(e.probability) }} />
-                    </span>
-                    <span class="bar-value">{pct(e.probability)}</span>
-                  </li>
-                ))}
-              </ol>
+              <TopKBars rows={item.topK.slice(0, 3)} small />
               <div class="class-buttons" role="group" aria-label="Label as">
                 {props.classes.map((c, i) => (
                   <button

@@ -1,4 +1,7 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
+import { DrawPad } from "./_draw_pad.tsx";
+import { DropZone } from "./_drop_zone.tsx";
+import { pct, TopKBars } from "./_bars.tsx";
 import { errorText, readEvents } from "./_sse.ts";
 
 interface ModelChoice {
@@ -24,68 +27,15 @@ interface Props {
   maxBytes: number;
 }
 
-const SIZE = 280;
-
-function pct(p: number): string {
-  return `${(p * 100).toFixed(1)}%`;
-}
-
-function resetPad(canvas: HTMLCanvasElement | null): void {
-  const g = canvas?.getContext("2d");
-  if (!g) return;
-  g.fillStyle = "#000";
-  g.fillRect(0, 0, SIZE, SIZE);
-}
-
 /** The predict form: model choice, upload or drawing, top-k bars and streamed advice. */
 export default function Predict(props: Props) {
   const first = props.models[0];
   const [choice, setChoice] = useState(first ? `${first.name}@` : "");
-  const [file, setFile] = useState<File | null>(null);
-  const [preview, setPreview] = useState("");
-  const [ink, setInk] = useState(false);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<Prediction | null>(null);
   const [error, setError] = useState("");
   const [advice, setAdvice] = useState({ text: "", state: "idle" });
-  const [over, setOver] = useState(false);
-  const pad = useRef<HTMLCanvasElement>(null);
-  const last = useRef<[number, number] | null>(null);
   const aborter = useRef<AbortController | null>(null);
-
-  useEffect(() => resetPad(pad.current), []);
-  useEffect(() => () => preview && URL.revokeObjectURL(preview), [preview]);
-
-  function pick(f: File | undefined | null) {
-    if (!f) return;
-    if (f.size > props.maxBytes) {
-      setError(`"${f.name}" is larger than ${props.maxBytes} bytes`);
-      return;
-    }
-    setError("");
-    setFile(f);
-    setPreview(URL.createObjectURL(f));
-  }
-
-  function point(e: PointerEvent): [number, number] {
-    const r = pad.current!.getBoundingClientRect();
-    return [(e.clientX - r.left) * SIZE / r.width, (e.clientY - r.top) * SIZE / r.height];
-  }
-
-  function stroke(e: PointerEvent) {
-    const g = pad.current?.getContext("2d");
-    if (!g || !last.current) return;
-    const [x, y] = point(e);
-    g.strokeStyle = "#fff";
-    g.lineWidth = 22;
-    g.lineCap = "round";
-    g.beginPath();
-    g.moveTo(...last.current);
-    g.lineTo(x, y);
-    g.stroke();
-    last.current = [x, y];
-    setInk(true);
-  }
 
   async function ask(p: Prediction) {
     aborter.current?.abort();
@@ -138,10 +88,6 @@ export default function Predict(props: Props) {
     }
   }
 
-  function predictDrawing() {
-    pad.current?.toBlob((blob) => blob && predict(blob, "drawing.png"), "image/png");
-  }
-
   const top = result?.topK[0];
   return (
     <div class="predict">
@@ -168,75 +114,16 @@ export default function Predict(props: Props) {
       <div class="predict-grid">
         <section class="card">
           <h2>Upload an image</h2>
-          <label
-            class={`dropzone${over ? " over" : ""}`}
-            onDragOver={(e) => {
-              e.preventDefault();
-              setOver(true);
-            }}
-            onDragLeave={() => setOver(false)}
-            onDrop={(e) => {
-              e.preventDefault();
-              setOver(false);
-              pick(e.dataTransfer?.files[0]);
-            }}
-          >
-            <input
-              id="upload"
-              type="file"
-              accept="image/*"
-              onChange={(e) => pick(e.currentTarget.files?.[0])}
-            />
-            {preview
-              ? <img class="preview" src={preview} alt="The chosen image" />
-              : <span>Drop an image here, or click to choose one</span>}
-            {file && <span class="file-name">{file.name}</span>}
-          </label>
-          <button
-            id="predict-upload"
-            type="button"
-            disabled={!file || busy}
-            onClick={() => file && predict(file, file.name)}
-          >
-            Predict upload
-          </button>
+          <DropZone
+            busy={busy}
+            maxBytes={props.maxBytes}
+            onError={setError}
+            onPredict={(f) => predict(f, f.name)}
+          />
         </section>
         <section class="card">
           <h2>Draw a digit</h2>
-          <canvas
-            id="pad"
-            ref={pad}
-            class="pad"
-            width={SIZE}
-            height={SIZE}
-            onPointerDown={(e) => {
-              e.currentTarget.setPointerCapture(e.pointerId);
-              last.current = point(e);
-              stroke(e);
-            }}
-            onPointerMove={stroke}
-            onPointerUp={() => last.current = null}
-          />
-          <div class="row">
-            <button
-              type="button"
-              class="secondary"
-              onClick={() => {
-                resetPad(pad.current);
-                setInk(false);
-              }}
-            >
-              Clear
-            </button>
-            <button
-              id="predict-drawing"
-              type="button"
-              disabled={!ink || busy}
-              onClick={predictDrawing}
-            >
-              Predict drawing
-            </button>
-          </div>
+          <DrawPad busy={busy} onPredict={(png) => predict(png, "drawing.png")} />
         </section>
         <section class="card result" aria-live="polite" aria-busy={busy}>
           <h2>Prediction</h2>
@@ -248,17 +135,7 @@ export default function Predict(props: Props) {
                   <span id="predict-label" class="big-label">{top.label}</span>
                   <span>{pct(top.probability)} confident</span>
                 </p>
-                <ol class="bars">
-                  {result!.topK.map((e) => (
-                    <li key={e.label}>
-                      <span class="bar-label">{e.label}</span>
-                      <span class="bar-track">
-                        <span class="bar-fill" style={{ width: pct(e.probability) }} />
-                      </span>
-                      <span class="bar-value">{pct(e.probability)}</span>
-                    </li>
-                  ))}
-                </ol>
+                <TopKBars rows={result!.topK} />
                 <p class="muted">
                   {`${result!.model} v${result!.version}`}
                   {result!.filename ? ` · ${result!.filename}` : ""}

@@ -35,9 +35,8 @@ export {
   type ServerMode,
   type ServerStatus,
 } from "./model_server.ts";
+export { type MetricsSnapshot, type ModelFigures, modelFigures } from "./metrics_figures.ts";
 export {
-  type MetricsSnapshot,
-  type ModelFigures,
   type ModelInfo,
   ModelServerClient,
   type RegisterParams,
@@ -56,15 +55,8 @@ export {
 } from "./password.ts";
 export { type Prediction, predictUpload, SERVE_HINT, toHttpError } from "./predict.ts";
 export { RateLimiter, type RateLimitOptions } from "./rate_limit.ts";
-export {
-  type CheckpointInfo,
-  type Curve,
-  listRuns,
-  readRun,
-  type RunDetails,
-  runPath,
-  type RunSummary,
-} from "./runs.ts";
+export { listRuns, runPath, type RunSummary } from "./runs.ts";
+export { type CheckpointInfo, type Curve, readRun, type RunDetails } from "./run_details.ts";
 export { type AppServices, openServices, type OpenServicesOptions } from "./services.ts";
 export {
   type CookieOptions,

@@ -7,7 +7,7 @@
  */
 import type { TopKEntry } from "../store/mod.ts";
 import { ModelServerError } from "./errors.ts";
-import { parsePrometheus } from "./_prometheus.ts";
+import { type MetricsSnapshot, modelFigures } from "./metrics_figures.ts";
 
 /** Where the three APIs listen. */
 export interface ServerUrls {
@@ -54,28 +54,6 @@ export interface RegisterParams {
   initialWorkers?: number;
   /** Seconds. */
   responseTimeout?: number;
-}
-
-/** Request and latency figures of one model version since the server started. */
-export interface ModelFigures {
-  model: string;
-  version: string;
-  requests: number;
-  /** Mean inference latency, ms (0 without requests). */
-  meanLatencyMs: number;
-  /** Mean time in the queue, ms. */
-  meanQueueMs: number;
-  /** Workers ready. */
-  workers: number;
-  /** Requests waiting. */
-  pending: number;
-}
-
-/** What the metrics API says now. */
-export interface MetricsSnapshot {
-  /** Unix ms when it was read. */
-  time: number;
-  models: ModelFigures[];
 }
 
 type Json = Record<string, unknown>;
@@ -296,39 +274,6 @@ export class ModelServerClient {
       await res.body?.cancel();
       throw new ModelServerError("server", `The metrics API answered ${res.status}`);
     }
-    const byKey = new Map<string, ModelFigures & { latencyUs: number; queueUs: number }>();
-    for (const s of parsePrometheus(await res.text())) {
-      const model = s.labels.model_name;
-      if (!model) continue;
-      const version = s.labels.model_version ?? "";
-      const key = `${model}\u0000${version}`;
-      let f = byKey.get(key);
-      if (!f) {
-        f = {
-          model,
-          version,
-          requests: 0,
-          meanLatencyMs: 0,
-          meanQueueMs: 0,
-          workers: 0,
-          pending: 0,
-          latencyUs: 0,
-          queueUs: 0,
-        };
-        byKey.set(key, f);
-      }
-      if (s.name === "ts_inference_requests_total") f.requests += s.value;
-      else if (s.name === "ts_inference_latency_microseconds") f.latencyUs += s.value;
-      else if (s.name === "ts_queue_latency_microseconds") f.queueUs += s.value;
-      else if (s.name === "ts_model_workers") f.workers += s.value;
-      else if (s.name === "ts_model_queue_pending") f.pending += s.value;
-    }
-    const models = [...byKey.values()].map(({ latencyUs, queueUs, ...f }) => ({
-      ...f,
-      meanLatencyMs: f.requests ? latencyUs / f.requests / 1000 : 0,
-      meanQueueMs: f.requests ? queueUs / f.requests / 1000 : 0,
-    }));
-    models.sort((a, b) => a.model < b.model ? -1 : a.model > b.model ? 1 : 0);
-    return { time: Date.now(), models };
+    return { time: Date.now(), models: modelFigures(await res.text()) };
   }
 }
