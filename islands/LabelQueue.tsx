@@ -1,24 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { pct, TopKBars } from "./_bars.tsx";
+import type { Counts } from "../lib/store/mod.ts";
+import type { QueueItem as Item } from "../routes/_lib/label.ts";
 import { errorText } from "./_sse.ts";
-
-interface Item {
-  id: string;
-  predicted: string;
-  confidence: number;
-  topK: { label: string; probability: number }[];
-  model: string;
-  version: string;
-  createdAt: string;
-  humanLabel: string | null;
-}
-
-interface Counts {
-  total: number;
-  labeled: number;
-  skipped: number;
-  unlabeled: number;
-}
 
 interface Props {
   items: Item[];

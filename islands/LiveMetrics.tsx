@@ -1,17 +1,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import type { MetricsSnapshot, ModelFigures } from "../lib/app/mod.ts";
 import { errorText } from "./_sse.ts";
 
-interface Figures {
-  model: string;
-  version: string;
-  requests: number;
-  meanLatencyMs: number;
-  meanQueueMs: number;
-  workers: number;
-  pending: number;
-}
-
-interface Row extends Figures {
+interface Row extends ModelFigures {
   /** Requests per second since the previous poll. */
   rate: number;
 }
@@ -32,7 +23,7 @@ export default function LiveMetrics(props: { up: boolean }) {
       try {
         const res = await fetch("/api/admin/metrics", { headers: { accept: "application/json" } });
         if (!res.ok) throw new Error(await errorText(res));
-        const snap = await res.json() as { time: number; models: Figures[] };
+        const snap = await res.json() as MetricsSnapshot;
         const before = prev.current;
         const dt = before ? (snap.time - before.time) / 1000 : 0;
         setRows(snap.models.map((m) => {

@@ -1,6 +1,7 @@
 import { useRef, useState } from "preact/hooks";
 import { DrawPad } from "./_draw_pad.tsx";
 import { DropZone } from "./_drop_zone.tsx";
+import type { Prediction } from "../lib/app/mod.ts";
 import { pct, TopKBars } from "./_bars.tsx";
 import { errorText, readEvents } from "./_sse.ts";
 
@@ -8,15 +9,6 @@ interface ModelChoice {
   name: string;
   versions: string[];
   defaultVersion: string;
-}
-
-interface Prediction {
-  model: string;
-  version: string;
-  topK: { label: string; probability: number }[];
-  filename?: string;
-  example?: { id: string; store: string };
-  storeError?: string;
 }
 
 interface Props {
