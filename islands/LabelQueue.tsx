@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { pct, TopKBars } from "./_bars.tsx";
 import type { Counts } from "../lib/store/mod.ts";
 import type { QueueItem as Item } from "../routes/_lib/label.ts";
+import { useHydrated } from "./_hydrated.ts";
 import { errorText } from "./_sse.ts";
 
 interface Props {
@@ -38,6 +39,7 @@ export default function LabelQueue(props: Props) {
   const [strategy, setStrategy] = useState(props.strategy);
   const [message, setMessage] = useState("");
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
   const item = items[Math.min(at, items.length - 1)];
 
   async function reload(b = below, s = strategy) {
@@ -106,7 +108,7 @@ export default function LabelQueue(props: Props) {
 
   const done = counts.labeled + counts.skipped;
   return (
-    <div class="label-queue">
+    <div class="label-queue" data-hydrated={hydrated ? "yes" : "no"}>
       <section class="card controls">
         <label class="field grow">
           <span>

@@ -3,6 +3,7 @@ import { DrawPad } from "./_draw_pad.tsx";
 import { DropZone } from "./_drop_zone.tsx";
 import type { Prediction } from "../lib/app/mod.ts";
 import { pct, TopKBars } from "./_bars.tsx";
+import { useHydrated } from "./_hydrated.ts";
 import { errorText, readEvents } from "./_sse.ts";
 
 interface ModelChoice {
@@ -28,6 +29,7 @@ export default function Predict(props: Props) {
   const [error, setError] = useState("");
   const [advice, setAdvice] = useState({ text: "", state: "idle" });
   const aborter = useRef<AbortController | null>(null);
+  const hydrated = useHydrated();
 
   async function ask(p: Prediction) {
     aborter.current?.abort();
@@ -82,7 +84,7 @@ export default function Predict(props: Props) {
 
   const top = result?.topK[0];
   return (
-    <div class="predict">
+    <div class="predict" data-hydrated={hydrated ? "yes" : "no"}>
       <label class="field model-field">
         <span>Model</span>
         <select

@@ -107,6 +107,7 @@ Deno.test({
       // Predict by upload (three digits), then by drawing a "1".
       const files = await Deno.makeTempDir({ prefix: "e2e_digits_" });
       await page.goto(`${base}/`);
+      await page.locator('.predict[data-hydrated="yes"]').waitFor();
       for (const i of [0, 1, 2]) {
         const { png, label } = await digitPng(i);
         const file = join(files, `digit-${i}.png`);
@@ -153,9 +154,7 @@ Deno.test({
 
       // Relabel three examples: two with the keyboard, one with the mouse; export them.
       await page.goto(`${base}/admin/label?below=1`);
-      await page.locator("#current").waitFor();
-      await page.waitForFunction(() => document.querySelector("web-island")?.innerHTML !== "");
-      await page.waitForTimeout(300); // hydration of the queue island
+      await page.locator('.label-queue[data-hydrated="yes"] #current').waitFor();
       const labels: string[] = [];
       for (const [k, how] of [["3", "key"], ["5", "mouse"], ["7", "key"]] as const) {
         const before = await page.getAttribute("#current", "data-id");
