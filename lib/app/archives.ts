@@ -24,6 +24,33 @@ export interface ArchiveEntry {
   error?: string;
 }
 
+// Archives read before, by path, size and modification time: a page lists the
+// store on every load, and an archive's model file can be large.
+const CACHE = new Map<
+  string,
+  { stamp: string; entry: Omit<ArchiveEntry, "file" | "bytes" | "modified"> }
+>();
+
+async function describeArchive(path: string, stamp: string) {
+  const hit = CACHE.get(path);
+  if (hit?.stamp === stamp) return hit.entry;
+  let entry: Omit<ArchiveEntry, "file" | "bytes" | "modified">;
+  try {
+    const a = await readArchive(path);
+    entry = {
+      modelName: a.manifest.model.modelName,
+      modelVersion: a.manifest.model.modelVersion,
+      labels: a.labels,
+      metrics: a.metrics,
+    };
+  } catch (err) {
+    entry = { error: (err as Error).message };
+  }
+  if (CACHE.size > 1000) CACHE.clear();
+  CACHE.set(path, { stamp, entry });
+  return entry;
+}
+
 /**
  * Lists the `.mar` files of a model store with their manifests, by name.
  *
@@ -46,21 +73,9 @@ export async function listArchives(modelStore: string): Promise<ArchiveEntry[]> 
     if (!e.isFile || !e.name.endsWith(".mar") || e.name.startsWith(".")) continue;
     const path = join(modelStore, e.name);
     const stat = await Deno.stat(path);
-    const entry: ArchiveEntry = {
-      file: e.name,
-      bytes: stat.size,
-      modified: (stat.mtime ?? new Date(0)).toISOString(),
-    };
-    try {
-      const a = await readArchive(path);
-      entry.modelName = a.manifest.model.modelName;
-      entry.modelVersion = a.manifest.model.modelVersion;
-      entry.labels = a.labels;
-      entry.metrics = a.metrics;
-    } catch (err) {
-      entry.error = (err as Error).message;
-    }
-    out.push(entry);
+    const modified = (stat.mtime ?? new Date(0)).toISOString();
+    const described = await describeArchive(path, `${stat.size}@${modified}`);
+    out.push({ file: e.name, bytes: stat.size, modified, ...described });
   }
   return out.sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
 }

@@ -67,9 +67,14 @@ export async function exportExamples(services: AppServices, name: string): Promi
   const store = services.stores.primary;
   const models = new Set<string>();
   const labels = new Set<string>();
-  for await (const ex of store.labeled()) {
-    if (ex.prediction.model) models.add(ex.prediction.model);
-    labels.add(ex.label);
+  // Pages of rows (no images) give the models and labels; the export reads the images once.
+  for (let offset = 0;; offset += 500) {
+    const page = await store.list({ status: "labeled", limit: 500, offset });
+    for (const ex of page.items) {
+      models.add(ex.model);
+      labels.add(ex.humanLabel!);
+    }
+    if (offset + page.items.length >= page.total || page.items.length === 0) break;
   }
   if (labels.size === 0) throw new RangeError("Nothing to export: no example is labeled yet");
   const dir = join(services.settings.web.export_dir, name);
