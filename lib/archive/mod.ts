@@ -48,3 +48,10 @@ export {
   type VerifyReport,
   writeArchive,
 } from "./mar.ts";
+export {
+  exportTriton,
+  kserveManifest,
+  tritonConfig,
+  type TritonOptions,
+  tritonVersion,
+} from "./triton.ts";
