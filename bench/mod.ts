@@ -5,7 +5,16 @@
  * @module
  */
 
-const ALL: string[] = ["onnx", "data", "config", "train_step", "web", "serve", "optimize"];
+const ALL: string[] = [
+  "onnx",
+  "data",
+  "config",
+  "autodiff",
+  "train_step",
+  "web",
+  "serve",
+  "optimize",
+];
 
 if (import.meta.main) {
   const names = Deno.args.length > 0 ? Deno.args : ALL;

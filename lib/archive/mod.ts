@@ -56,3 +56,10 @@ export {
   runArchiveIdentity,
   type StoredArchive,
 } from "./store.ts";
+export {
+  exportTriton,
+  kserveManifest,
+  tritonConfig,
+  type TritonOptions,
+  tritonVersion,
+} from "./triton.ts";

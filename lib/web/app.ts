@@ -16,7 +16,7 @@ import { HttpError } from "./http_error.ts";
 import { type ClientAssets, islandRenderer } from "./render.ts";
 import { contentSecurityPolicy, type CspSources, securityHeaders } from "./security.ts";
 import { etagOf, fileResponse, type ServedFile, staticHandler } from "./static_files.ts";
-import type { Manifest } from "./types.ts";
+import type { Manifest, Middleware } from "./types.ts";
 
 /** URL prefix of the island bundle's files. */
 export const BUNDLE_PREFIX = "/_web/js/";
@@ -36,6 +36,12 @@ export interface WebAppOptions {
   config?: string;
   /** Extra CSP sources per directive. */
   csp?: CspSources;
+  /**
+   * App-wide middleware, run before the `_middleware` files of `routes/` on every
+   * route and not-found page (what Fresh 2's `app.use` adds): services, sessions.
+   */
+  // deno-lint-ignore no-explicit-any
+  middleware?: Middleware<any>[];
   /** Told about errors that became 500 responses (default: `console.error`). */
   onError?: (err: unknown, req: Request) => void;
 }
@@ -114,6 +120,7 @@ export async function createWebApp(
   const { files, assets } = await bundleServer(bundle);
   const onError = options.onError ?? ((err: unknown) => console.error(err));
   const runtime = new Runtime(table, renderer, assets, onError);
+  const appMiddleware = (options.middleware ?? []) as Middleware<unknown>[];
   const headers = securityHeaders(await contentSecurityPolicy(options.csp));
 
   const hono = new Hono();
@@ -128,6 +135,7 @@ export async function createWebApp(
     hono.use("*", async (c, next) => (await serve(c.req.raw)) ?? await next());
   }
   for (const route of table.routes) {
+    const chain = [...appMiddleware, ...route.middleware];
     hono.all(route.pattern, async (c) => {
       const ctx = makeContext(
         {
@@ -138,7 +146,7 @@ export async function createWebApp(
           state: {},
           render: (ctx, data, init) => Promise.resolve(runtime.render(route, ctx, data, init)),
         },
-        route.middleware,
+        chain,
         (ctx) => runtime.handle(route, ctx),
       );
       try {
@@ -148,6 +156,7 @@ export async function createWebApp(
       }
     });
   }
+  const notFoundChain = [...appMiddleware, ...table.rootMiddleware];
   hono.notFound(async (c) => {
     const ctx = makeContext(
       {
@@ -158,7 +167,7 @@ export async function createWebApp(
         state: {},
         render: () => Promise.reject(new HttpError(404)),
       },
-      table.rootMiddleware,
+      notFoundChain,
       (ctx) => Promise.resolve(runtime.error(new HttpError(404), c.req.raw, ctx)),
     );
     try {

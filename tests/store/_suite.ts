@@ -240,7 +240,7 @@ export function storeSuite(name: string, open: () => Promise<Opened>): void {
       await store.setLabel(ids[1]!, "../up");
       await assert.rejects(
         exportLabeled(store, join(dir, "x")),
-        /class "\.\.\/up" cannot be a folder name/,
+        /class "\.\.\/up" is not a valid folder name/,
       );
     } finally {
       await Deno.remove(dir, { recursive: true });

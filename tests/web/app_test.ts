@@ -132,3 +132,22 @@ Deno.test("createWebApp() with bundle: none ships no script for a page with isla
   );
   assert.doesNotMatch(html, /<script/);
 });
+
+Deno.test("createWebApp() runs app-wide middleware before the routes' _middleware files", async () => {
+  const seen: string[] = [];
+  const withApp = await fixtureApp({
+    bundle: "none",
+    middleware: [async function outer(ctx) {
+      seen.push(ctx.url.pathname);
+      const res = await ctx.next();
+      res.headers.set("x-app", res.headers.get("x-root-middleware") ? "after-root" : "alone");
+      return res;
+    }],
+  });
+  for (const path of ["/api/echo", "/no/such/page"]) {
+    const res = await get(withApp, path);
+    await res.body?.cancel();
+    assert.equal(res.headers.get("x-app"), "after-root", path);
+  }
+  assert.deepEqual(seen, ["/api/echo", "/no/such/page"]);
+});
