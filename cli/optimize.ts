@@ -37,6 +37,8 @@ Options:
   --amount F                fraction to prune, in [0, 1) (default 0.3)
   --structured              remove whole channels (smaller and faster) instead of
                             zeroing single weights
+  --global                  unstructured: rank all layers' weights together
+                            (default: the amount of each layer)
   --finetune-steps N        fine-tune the pruned model for N steps (default 0)
   --iterations N            timed batch-1 runs per variant (default 100)
   --out DIR                 model store (default model_store)
@@ -88,6 +90,7 @@ export function parseOptimizeArgs(
         exclude: { type: "string" },
         amount: { type: "string" },
         structured: { type: "boolean" },
+        global: { type: "boolean" },
         "finetune-steps": { type: "string" },
         iterations: { type: "string" },
         out: { type: "string" },
@@ -128,6 +131,7 @@ export function parseOptimizeArgs(
       exclude,
       amount: fraction(v.amount, "amount"),
       structured: v.structured,
+      global: v.global,
       finetuneSteps: integer(v["finetune-steps"], "finetune-steps"),
       iterations: integer(v.iterations, "iterations"),
       out: v.out,

@@ -23,6 +23,8 @@ export interface OptimizeRunOptions {
   exclude?: string[];
   amount?: number;
   structured?: boolean;
+  /** Unstructured pruning ranks all weights together instead of each layer (default false). */
+  global?: boolean;
   finetuneSteps?: number;
   /** Timed batch-1 runs per variant (default 100). */
   iterations?: number;

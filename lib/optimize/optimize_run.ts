@@ -60,6 +60,7 @@ export async function optimizeRun(
     ...c,
     exclude: options.exclude ?? (c.mode === "static" && c.precision !== "fp16" ? ["first"] : []),
     structured: options.structured ?? false,
+    global: options.global ?? false,
   };
   const io: RunIo = { run, data, input: inputName, inputDims };
   const sources = variantData(io, c.samples);

@@ -38,6 +38,8 @@ export interface VariantSettings {
   exclude: string[];
   amount: number;
   structured: boolean;
+  /** L1 pruning over all layers together. */
+  global?: boolean;
   finetuneSteps: number;
 }
 
@@ -65,7 +67,9 @@ export function quantOpt(s: VariantSettings): string {
 
 /** The `opt` name of pruning with these settings. */
 export function pruneOpt(s: VariantSettings): string {
-  return `pruned${Math.round(s.amount * 100)}${s.structured ? "_structured" : ""}`;
+  return `pruned${Math.round(s.amount * 100)}${
+    s.structured ? "_structured" : s.global ? "_global" : ""
+  }`;
 }
 
 /** Fuses; notes say what changed. */
@@ -113,7 +117,7 @@ export async function pruneVariant(
     notes.push(...r.layers.map((l) => `pruned "${l.node}": ${l.before} -> ${l.after} channels`));
     if (r.reason) notes.push(`left alone: ${r.reason}`);
   } else {
-    const r = pruneL1(model, { amount: s.amount });
+    const r = pruneL1(model, { amount: s.amount, scope: s.global ? "global" : "layer" });
     out = r.model;
     notes.push(
       `L1 unstructured: ${

@@ -224,6 +224,7 @@ Deno.test("parseOptimizeArgs() reads every flag", () => {
     "--out",
     "s",
     "--ort-optimized",
+    "--global",
   ]);
   assert.ok(!("help" in p));
   if ("help" in p) return;
@@ -241,6 +242,7 @@ Deno.test("parseOptimizeArgs() reads every flag", () => {
     exclude: ["first", "fc2"],
     amount: 0.25,
     structured: true,
+    global: true,
     finetuneSteps: 10,
     iterations: 7,
     out: "s",
