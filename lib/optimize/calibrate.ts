@@ -151,7 +151,13 @@ function histogram(s: Stats, data: Float32Array): void {
   }
 }
 
-/** Bin edge (in bins) below which `p` percent of the mass lies. */
+/** Bin edge (in bins) below which `p` percent of the mass lies.  * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { percentileThreshold } from "./mod.ts";
+ * assert.equal(percentileThreshold(new Float64Array(100).fill(1), 90), 90);
+ * ```
+ */
 export function percentileThreshold(hist: Float64Array, p: number): number {
   let total = 0;
   for (const c of hist) total += c;
@@ -167,6 +173,15 @@ export function percentileThreshold(hist: Float64Array, p: number): number {
 /**
  * The clipping bin (in bins) with the smallest KL divergence between the
  * clipped histogram and its `levels`-level quantization.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { entropyThreshold } from "./mod.ts";
+ * const hist = new Float64Array(2048);
+ * for (let i = 0; i < 300; i++) hist[i] = 300 - i;
+ * hist[2047] = 1; // one outlier far out
+ * assert.ok(entropyThreshold(hist, 128) < 1024);
+ * ```
  */
 export function entropyThreshold(hist: Float64Array, levels: number): number {
   const n = hist.length;

@@ -2,8 +2,29 @@
  * Graph passes that make a trained model cheaper to serve, and the figures to
  * choose one: fuse, quantize, prune, profile.
  *
- * Each pass maps a model to `{ model, changed, reason?, notes }` without
- * touching its input; `applyPasses` reruns a list until nothing changes.
+ * ## Guide
+ *
+ * **Passes** map a model to `{ model, changed, reason?, notes }` without
+ * touching their input; `applyPasses` reruns a list until nothing changes.
+ * `fuse` runs `foldConstants`, `removeIdentity`, `foldBatchNorm`,
+ * `fuseMatMulAdd`, `cancelTransposes` and `removeDead`, then re-infers
+ * shapes; `saveOrtOptimized` writes ONNX Runtime's own optimized graph.
+ *
+ * **Quantization**: `quantizeDynamic` (int8/uint8 weights per channel,
+ * activations at run time: MatMulInteger/ConvInteger or QDQ);
+ * `planStatic` → `calibrate` (minmax, percentile, entropy) →
+ * `quantizeStatic` (QDQ, symmetric/asymmetric, per tensor/channel, node
+ * exclusion); `convertFp16` keeps float32 inputs and outputs.
+ *
+ * **Pruning**: `pruneL1` (per layer or global, with `sparsityReport`),
+ * `pruneChannels` (structured: the model gets smaller and faster), and
+ * `finetune` (a few TrainSession steps).
+ *
+ * **Runs and figures**: `openRun`, `pickCheckpoint`, `loadRunModel`,
+ * `loadRunData`/`runBatches` read a training run as its loop wrote it;
+ * `measureLatency` (interleaved), `accuracy`, `topOperators` (ORT's
+ * profile), `formatProfileTable`/`saveProfile`; `optimizeRun` is what
+ * `deno task optimize` does, ending with `archiveVariant`.
  *
  * @example
  * ```ts

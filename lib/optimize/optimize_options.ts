@@ -52,6 +52,13 @@ export interface CheckedOptions {
  *
  * @throws {RangeError} For an unsupported precision, mode or method, an amount
  *   outside [0, 1), non-positive counts, or no action.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkOptimizeOptions } from "./mod.ts";
+ * assert.equal(checkOptimizeOptions({ quantize: true }).precision, "int8");
+ * assert.throws(() => checkOptimizeOptions({ quantize: true, precision: "int4" }), /Unsupported precision "int4"/);
+ * ```
  */
 export function checkOptimizeOptions(o: OptimizeRunOptions): CheckedOptions {
   if (!o.profile && !o.fuse && !o.quantize && !o.prune) {

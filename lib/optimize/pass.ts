@@ -110,6 +110,12 @@ export function declined(model: Model, reason: string): PassResult {
  *
  * @param reasons One entry per node.
  * @returns One line, or undefined for none.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { joinReasons } from "./mod.ts";
+ * assert.equal(joinReasons([`"a" (Gemm): excluded`, `"b" (Gemm): excluded`]), `2 nodes ("a" (Gemm), "b" (Gemm)): excluded`);
+ * ```
  */
 export function joinReasons(reasons: readonly string[]): string | undefined {
   if (reasons.length === 0) return undefined;

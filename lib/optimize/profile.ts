@@ -37,7 +37,13 @@ export interface LatencyOptions {
   threads?: number;
 }
 
-/** The session options the measurements use. */
+/** The session options the measurements use.  * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sessionOptions } from "./mod.ts";
+ * assert.equal(sessionOptions().intraOpThreads, 1);
+ * ```
+ */
 export function sessionOptions(threads = 1): SessionOptions {
   return {
     intraOpThreads: threads,
@@ -56,6 +62,17 @@ export function sessionOptions(threads = 1): SessionOptions {
  * @param options Iterations, warmup, rounds, threads.
  * @returns Name -> latency figures.
  * @throws {RangeError} For iterations or rounds below 1.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GraphBuilder, tensor } from "../onnx/mod.ts";
+ * import { measureLatency } from "./mod.ts";
+ * const g = new GraphBuilder();
+ * g.output(g.op("Relu", [g.input("x", { dtype: "float32", dims: [1, 4] })]), "y");
+ * const r = await measureLatency({ relu: g.build() }, { x: tensor("float32", [1, 4]) }, { iterations: 20 });
+ * assert.equal(r.relu!.runs, 20);
+ * assert.ok(r.relu!.min <= r.relu!.p50 && r.relu!.p50 <= r.relu!.max);
+ * ```
  */
 export async function measureLatency(
   models: Record<string, Model | Uint8Array>,
@@ -131,6 +148,16 @@ export function latencyStats(times: readonly number[]): LatencyStats {
  * @param model The model (its first input takes `x`, its first output gives logits).
  * @param batches `x` inputs and int64 `y` labels.
  * @returns The fraction of correct predictions (NaN without samples).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GraphBuilder, tensor } from "../onnx/mod.ts";
+ * import { accuracy } from "./mod.ts";
+ * const g = new GraphBuilder();
+ * g.output(g.op("Identity", [g.input("x", { dtype: "float32", dims: ["N", 2] })]), "logits");
+ * const batch = { x: tensor("float32", [2, 2], [1, 0, 1, 0]), y: tensor("int64", [2], [0, 1]) };
+ * assert.equal(await accuracy(g.build(), [batch]), 0.5);
+ * ```
  */
 export async function accuracy(
   model: Model | Uint8Array,
@@ -178,6 +205,17 @@ export interface OperatorTime {
  * @param feeds One call's input.
  * @param options `runs` (default 100), `top` (default 8), `threads` (default 1).
  * @returns The top operator types by time.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GraphBuilder, tensor } from "../onnx/mod.ts";
+ * import { topOperators } from "./mod.ts";
+ * const g = new GraphBuilder();
+ * const x = g.input("x", { dtype: "float32", dims: [1, 64] });
+ * g.output(g.op("Relu", [g.op("MatMul", [x, g.initializer("w", tensor("float32", [64, 64]))])]), "y");
+ * const ops = await topOperators(g.build(), { x: tensor("float32", [1, 64]) }, { runs: 5 });
+ * assert.ok(ops.some((o) => o.opType === "MatMul" || o.opType === "FusedMatMul"));
+ * ```
  */
 export async function topOperators(
   model: Model | Uint8Array,

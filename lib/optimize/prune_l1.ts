@@ -42,6 +42,13 @@ export interface L1PruneOptions extends ExcludeOptions {
  *
  * @param amount The fraction to prune.
  * @throws {RangeError} Outside [0, 1).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkAmount } from "./mod.ts";
+ * checkAmount(0.3);
+ * assert.throws(() => checkAmount(1), /Invalid pruning amount 1: expected a fraction in \[0, 1\)/);
+ * ```
  */
 export function checkAmount(amount: number): void {
   if (!(amount >= 0 && amount < 1)) {
@@ -147,6 +154,16 @@ function globalThreshold(graph: Graph, names: string[], amount: number): number 
  *
  * @param model The model.
  * @returns The report.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GraphBuilder, tensor } from "../onnx/mod.ts";
+ * import { sparsityReport } from "./mod.ts";
+ * const g = new GraphBuilder();
+ * const x = g.input("x", { dtype: "float32", dims: ["N", 2] });
+ * g.output(g.op("MatMul", [x, g.initializer("w", tensor("float32", [2, 2], [0, 1, 0, 2]))]), "y");
+ * assert.equal(sparsityReport(g.build()).total.sparsity, 0.5);
+ * ```
  */
 export function sparsityReport(model: Model): SparsityReport {
   const graph = model.graph;

@@ -24,6 +24,13 @@ export interface QParams {
  * @param qtype The type.
  * @param symmetric Whether the range is symmetric.
  * @returns `[qmin, qmax]`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { qRange } from "./mod.ts";
+ * assert.deepEqual(qRange("int8", true), [-127, 127]);
+ * assert.deepEqual(qRange("uint8"), [0, 255]);
+ * ```
  */
 export function qRange(qtype: QType, symmetric = false): [number, number] {
   if (qtype === "uint8") return [0, 255];
@@ -86,6 +93,14 @@ export function roundHalfEven(x: number): number {
  * @param qtype Integer type.
  * @param axis The channel axis for per-channel parameters.
  * @returns The integer tensor.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tensor } from "../onnx/mod.ts";
+ * import { quantizeTensor } from "./mod.ts";
+ * const q = quantizeTensor(tensor("float32", [3], [-1, 0.25, 2]), [{ scale: 0.5, zeroPoint: 0 }], "int8");
+ * assert.deepEqual(Array.from(q.data as Int8Array), [-2, 0, 4]);
+ * ```
  */
 export function quantizeTensor(
   t: Tensor,
@@ -112,6 +127,13 @@ export function quantizeTensor(
  * @param t A float32 tensor.
  * @param axis The channel axis, or undefined for one range.
  * @returns One `[min, max]` per channel.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tensor } from "../onnx/mod.ts";
+ * import { channelRanges } from "./mod.ts";
+ * assert.deepEqual(channelRanges(tensor("float32", [2, 2], [1, -2, 3, 4]), 0), [[-2, 1], [3, 4]]);
+ * ```
  */
 export function channelRanges(t: Tensor, axis?: number): [number, number][] {
   const x = t.data as Float32Array;

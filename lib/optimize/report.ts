@@ -33,7 +33,13 @@ export interface ProfileReport {
   created: string;
 }
 
-/** Machine facts for a report: CPU model, cores, load averages (1, 5, 15 min). */
+/** Machine facts for a report: CPU model, cores, load averages (1, 5, 15 min).  * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { machineInfo } from "./mod.ts";
+ * assert.ok(machineInfo().cores >= 1);
+ * ```
+ */
 export function machineInfo(): ProfileReport["machine"] {
   const c = cpus();
   return {
@@ -145,6 +151,19 @@ export function profileMarkdown(report: ProfileReport): string {
  * @param dir The run directory.
  * @param report The profile.
  * @returns The two paths.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { latencyStats, saveProfile } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * const v = { name: "original", sizeBytes: 1e6, accuracy: 0.9, latency: latencyStats([1, 2]) };
+ * const files = await saveProfile(dir, {
+ *   run: dir, checkpoint: 1, batch: 1, iterations: 2, threads: 1, variants: [v],
+ *   machine: { cpu: "cpu", cores: 2, loadavg: [0, 0, 0] }, created: "now",
+ * });
+ * assert.match(await Deno.readTextFile(files.md), /\| original \| 1\.000 \|/);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function saveProfile(
   dir: string,

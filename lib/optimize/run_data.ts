@@ -158,6 +158,17 @@ export interface BatchOptions {
  * @param pipeline Its transforms.
  * @param options Batch size, sample limit, shuffling, the model's input dims.
  * @returns An async iterable of batches.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mnistSplit } from "../data/mod.ts";
+ * import { runBatches } from "./mod.ts";
+ * const { test } = await mnistSplit();
+ * const { Pipeline } = await import("../data/mod.ts");
+ * const dims = [];
+ * for await (const b of runBatches(test, new Pipeline([]), { batchSize: 64, limit: 100, inputDims: [784] })) dims.push(b.x.dims);
+ * assert.deepEqual(dims, [[64, 784], [36, 784]]);
+ * ```
  */
 export async function* runBatches(
   ds: Dataset,

@@ -50,6 +50,21 @@ const ACCURACY_KEYS = ["test_accuracy", "accuracy", "val_accuracy", "eval_accura
  * @returns What it holds.
  * @throws {Error} When it is not a run directory (no config.yaml) or has no checkpoints.
  * @throws {SyntaxError} When config.yaml or results.json cannot be parsed.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openRun, pickCheckpoint } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/config.yaml`, "model:\n  name: cnn\nexperiment_name: exp_0\n");
+ * for (const [i, acc] of [[1, 0.9], [2, 0.95], [3, 0.93]]) {
+ *   await Deno.mkdir(`${dir}/checkpoints/checkpoint_00000${i}`, { recursive: true });
+ *   await Deno.writeTextFile(`${dir}/checkpoints/checkpoint_00000${i}/state.json`, JSON.stringify({ metrics: { test_accuracy: acc } }));
+ * }
+ * const run = await openRun(dir);
+ * assert.deepEqual([run.model, run.experiment], ["cnn", "exp_0"]);
+ * assert.equal((await pickCheckpoint(run)).index, 2);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function openRun(dir: string): Promise<RunInfo> {
   const abs = resolve(dir);
@@ -137,7 +152,13 @@ function namedBest(run: RunInfo): CheckpointEntry | undefined {
   return m ? run.checkpoints.find((c) => c.index === Number(m[1])) : undefined;
 }
 
-/** The accuracy among a checkpoint's metrics, if any. */
+/** The accuracy among a checkpoint's metrics, if any.  * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { accuracyOf } from "./mod.ts";
+ * assert.equal(accuracyOf({ test_loss: 0.1, test_accuracy: 0.98 }), 0.98);
+ * ```
+ */
 export function accuracyOf(metrics: Record<string, number>): number | undefined {
   const k = accuracyKey(metrics);
   return k === undefined ? undefined : metrics[k];
