@@ -85,6 +85,7 @@ export async function listStore(store: string): Promise<StoredArchive[]> {
  * const store = await Deno.makeTempDir();
  * const plan = await planArchive(store, { modelName: "cnn_int8", stem: "cnn_default_run_1_int8" });
  * assert.deepEqual([plan.modelVersion, plan.fileName], ["1.0", "cnn_default_run_1_int8.mar"]);
+ * await Deno.remove(store, { recursive: true });
  * ```
  */
 export async function planArchive(store: string, id: ArchiveIdentity): Promise<ArchivePlan> {
