@@ -53,7 +53,7 @@ Deno.test("a run page draws loss and accuracy curves, the confusion matrix, conf
   assert.match(html, /Confusion matrix \(test, step 60\)/);
   assert.match(html, /<th scope="col">&lt;c><\/th>/, "class names are escaped");
   assert.match(html, /title="true a, predicted a: 30">30<\/td>/);
-  assert.match(html, /<pre class="config" id="config">model:\n  name: cnn\n/);
+  assert.match(html, /<pre class="config" id="config">model:\n {2}name: cnn\n/);
   assert.match(
     html,
     /<code>checkpoint_000003<\/code><\/td><td>model\.safetensors \(64 B\), state\.json \(\d+ B\)<\/td><td class="small">step: 60 · epoch: 1<\/td>/,
