@@ -59,3 +59,4 @@ export {
   type ProgressOptions,
   type ProgressStream,
 } from "./progress.ts";
+export { historyRows, newRunId, WandbError, type WandbOptions, WandbSink } from "./wandb_sink.ts";

@@ -61,3 +61,43 @@ export {
   TrainSession,
   type TrainSessionOptions,
 } from "./session.ts";
+export {
+  checkSchedulerSpec,
+  LrSchedule,
+  scheduledLr,
+  type SchedulerName,
+  SCHEDULERS,
+  type SchedulerSpec,
+  type ScheduleSpan,
+} from "./schedulers.ts";
+export {
+  EarlyStopping,
+  type EarlyStoppingOptions,
+  type EarlyStoppingState,
+} from "./early_stopping.ts";
+export {
+  type DataSettings,
+  type ExperimentSettings,
+  readSettings,
+  TRAIN_LOSSES,
+  type TrainerSettings,
+} from "./settings.ts";
+export { type ExperimentData, loadExperimentData } from "./experiment_data.ts";
+export { buildForward, type InitReport, initWeights, seedDropout } from "./experiment_model.ts";
+export { checkpointState, initialLoopState, type LoopState, loopStateOf } from "./loop_state.ts";
+export { type LoopContext, type LoopOutcome, TrainLoop } from "./loop.ts";
+export { findResumePoint, type ResumePoint, runDirOfPath, withResumeOverrides } from "./resume.ts";
+export {
+  type ExperimentOptions,
+  type ExperimentResult,
+  runExperiment,
+  runExperimentDir,
+} from "./experiment.ts";
+export {
+  formatSweepTable,
+  runSweep,
+  type SweepJob,
+  type SweepJobResult,
+  type SweepRunOptions,
+} from "./sweep.ts";
+export { type InterruptOptions, type InterruptWatch, watchInterrupts } from "./interrupt.ts";
