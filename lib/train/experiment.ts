@@ -35,6 +35,8 @@ export interface ExperimentOptions {
   env?: (name: string) => string | undefined;
   /** ORT threads when `trainer.threads` is 0 (default: one per core). */
   threads?: number;
+  /** Seconds between progress lines when the stream is not a terminal (default 10). */
+  progressSeconds?: number;
 }
 
 /** What a run ended with. */
@@ -222,6 +224,7 @@ async function execute(
       runDir,
       signal: options.signal,
       stream: options.stream,
+      progressSeconds: options.progressSeconds,
     }, state);
     const outcome = await loop.run();
     const modelPath = join(runDir, "model.onnx");

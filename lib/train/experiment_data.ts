@@ -14,6 +14,7 @@ import {
   loadImageFolder,
   loadMnist,
   type Pipeline,
+  probeSampleDims,
   stratifiedSplit,
 } from "../data/mod.ts";
 import type { DataSettings } from "./settings.ts";
@@ -95,6 +96,22 @@ export async function loadExperimentData(s: DataSettings): Promise<ExperimentDat
     // Images are resized to image_shape first: the output size is known for any input.
     const shape = r.numbers("image_shape", 3);
     sampleDims = pipelineDims(trainPipeline, [shape[0]!, shape[1]!, shape[2]!], ds.name);
+  } else {
+    // Sizes as they come: read every header now, before the run writes anything.
+    sampleDims = await probeSampleDims(ds, trainPipeline);
+  }
+  if (sampleDims && (sourceDims || prefix.length > 0)) {
+    const shape = r.numbers("image_shape", 3, [1, 28, 28]);
+    const from: Dims3 = sourceDims ?? [shape[0]!, shape[1]!, shape[2]!];
+    const testDims = pipelineDims(testPipeline, from, ds.name);
+    if (testDims.join("x") !== sampleDims.join("x")) {
+      throw new DataError(
+        `Cannot evaluate "${ds.name}": the test transforms give ${testDims.join("x")} samples, ` +
+          `the training transforms ${
+            sampleDims.join("x")
+          } (make data.transforms.test end at the same size)`,
+      );
+    }
   }
   const split = splitData(ds, s);
   return {

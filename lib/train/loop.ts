@@ -43,6 +43,8 @@ export interface LoopContext {
   signal?: AbortSignal;
   /** Progress bar and summary lines (default stderr). */
   stream?: ProgressStream;
+  /** Seconds between progress lines when the stream is not a terminal (default 10). */
+  progressSeconds?: number;
 }
 
 /** How the loop ended. */
@@ -136,6 +138,7 @@ export class TrainLoop {
       label: `epoch ${s.epoch + 1}/${epochs}`,
       unit: "samples",
       stream: this.#c.stream,
+      interval: this.#c.progressSeconds,
     });
     const started = performance.now();
     try {
