@@ -5,7 +5,7 @@
  * @module
  */
 
-const ALL: string[] = ["onnx", "data", "config", "train_step", "web"];
+const ALL: string[] = ["onnx", "data", "config", "train_step", "train", "web"];
 
 if (import.meta.main) {
   const names = Deno.args.length > 0 ? Deno.args : ALL;

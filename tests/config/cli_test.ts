@@ -157,7 +157,11 @@ Deno.test("train -m --cfg job prints each job's launcher line and config", async
 
 Deno.test("train without --cfg creates the run directory with Hydra's files", async () => {
   const cwd = await Deno.makeTempDir();
-  const tiny = ["data.num_samples=200", "trainer.epochs_per_iteration=1"];
+  const tiny = [
+    "data.num_samples=200",
+    "trainer.training_iters=1",
+    "trainer.epochs_per_iteration=1",
+  ];
   const { code, stderr } = await train(["model=mlp", "run_name=smoke", ...tiny], { cwd });
   assert.equal(code, 0, stderr);
   const runs = [...Deno.readDirSync(`${cwd}/results/mlp/default`)].map((e) => e.name);
@@ -186,7 +190,12 @@ Deno.test("train without --cfg creates the run directory with Hydra's files", as
 
 Deno.test("train -m runs each job in its own numbered directory under the sweep directory", async () => {
   const cwd = await Deno.makeTempDir();
-  const tiny = ["model=mlp", "data.num_samples=200", "trainer.epochs_per_iteration=1"];
+  const tiny = [
+    "model=mlp",
+    "data.num_samples=200",
+    "trainer.training_iters=1",
+    "trainer.epochs_per_iteration=1",
+  ];
   const { code, stderr } = await train(["-m", "seed=1,2,3", ...tiny], { cwd });
   assert.equal(code, 0, stderr);
   assert.match(stderr, /Launching 3 jobs locally/);

@@ -16,6 +16,9 @@ export const TINY = [
   "model=mlp",
   "model.hidden=[32]",
   "data.num_samples=300",
+  "data.transforms.train=[]",
+  "scheduler=constant",
+  "trainer.training_iters=1",
   "trainer.epochs_per_iteration=1",
   "trainer.batch_size=32",
   "tracking.log_every_n_steps=2",
@@ -41,6 +44,23 @@ export function capture() {
     isTerminal: () => false,
     text: () => chunks.join(""),
   };
+}
+
+/**
+ * Options that abort a run as soon as it prints a line starting with `prefix`, one
+ * progress line per step (e.g. "epoch 2/3": after the first step of the second epoch).
+ */
+export function abortWhen(prefix: string): ExperimentOptions {
+  const controller = new AbortController();
+  const decoder = new TextDecoder();
+  const stream = {
+    writeSync(p: Uint8Array) {
+      if (decoder.decode(p).startsWith(prefix)) controller.abort();
+      return p.length;
+    },
+    isTerminal: () => false,
+  };
+  return { signal: controller.signal, stream, progressSeconds: 0 };
 }
 
 /** Composes `args` and runs them in this process, output captured. */

@@ -33,7 +33,13 @@ async function imageFolder(root: string, classes: string[], perClass: number): P
   }
 }
 
-const FOLDER = ["data=image_folder", "model=mlp", "model.num_classes=2", "trainer.threads=1"];
+const FOLDER = [
+  "data=image_folder",
+  "model=mlp",
+  "model.num_classes=2",
+  "trainer.threads=1",
+  "trainer.training_iters=1",
+];
 
 Deno.test("a config value of the wrong type is named with what is valid", async () => {
   await inTempDir(async (cwd) => {

@@ -12,7 +12,15 @@ import {
   loadExperimentData,
   readSettings,
 } from "../../lib/train/mod.ts";
-import { compose, experiment, inTempDir, listFiles, recordValues, TINY } from "./_experiment.ts";
+import {
+  abortWhen,
+  compose,
+  experiment,
+  inTempDir,
+  listFiles,
+  recordValues,
+  TINY,
+} from "./_experiment.ts";
 
 Deno.test("runExperiment() writes a complete run directory", async () => {
   await inTempDir(async (cwd) => {
@@ -186,20 +194,8 @@ Deno.test("an abort saves a checkpoint; resuming gives the uninterrupted run's r
       "scheduler.interval=step",
     ];
     const full = await experiment([...args, "run_name=full"], cwd);
-    const controller = new AbortController();
-    const stream = {
-      writeSync(p: Uint8Array) {
-        // Abort after the first step of the second iteration (a progress line per update).
-        if (new TextDecoder().decode(p).startsWith("epoch 2/3")) controller.abort();
-        return p.length;
-      },
-      isTerminal: () => false,
-    };
-    const cut = await experiment([...args, "run_name=cut"], cwd, {
-      signal: controller.signal,
-      stream,
-      progressSeconds: 0,
-    });
+    // Aborted after the first step of the second iteration.
+    const cut = await experiment([...args, "run_name=cut"], cwd, abortWhen("epoch 2/3"));
     assert.equal(cut.status, "interrupted");
     assert.ok(cut.checkpoint?.endsWith("checkpoint_000002"), String(cut.checkpoint));
     const state = (await loadCheckpoint(cut.checkpoint!)).state;

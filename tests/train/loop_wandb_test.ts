@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { historyRows, readMetricsLog } from "../../lib/track/mod.ts";
 import { WandbStandIn } from "../track/_wandb_standin.ts";
-import { experiment, inTempDir, TINY } from "./_experiment.ts";
+import { abortWhen, experiment, inTempDir, TINY } from "./_experiment.ts";
 
 function envOf(vars: Record<string, string>) {
   return (name: string) => vars[name];
@@ -53,20 +53,7 @@ Deno.test("a resumed run continues its W&B run where the kept records end", asyn
   await inTempDir(async (cwd) => {
     const env = envOf({ WANDB_API_KEY: "key", WANDB_BASE_URL: server.url, WANDB_ENTITY: "team" });
     const args = [...TINY, "trainer.training_iters=3"];
-    const controller = new AbortController();
-    const stream = {
-      writeSync(p: Uint8Array) {
-        if (new TextDecoder().decode(p).startsWith("epoch 2/3")) controller.abort();
-        return p.length;
-      },
-      isTerminal: () => false,
-    };
-    const cut = await experiment(args, cwd, {
-      env,
-      stream,
-      signal: controller.signal,
-      progressSeconds: 0,
-    });
+    const cut = await experiment(args, cwd, { env, ...abortWhen("epoch 2/3") });
     assert.equal(cut.status, "interrupted");
     const id = JSON.parse(await Deno.readTextFile(join(cut.runDir, "wandb.json"))).id;
     assert.equal(server.runs.get(id)!.exitcode, 130);
