@@ -61,6 +61,23 @@ export interface ExperimentResult {
  * @throws {TypeError|RangeError} for a config value of the wrong type or range, naming the key
  * @throws {DataError} for a missing data folder, an empty class folder, too many unreadable images
  * @throws {Error} for a resume path without a checkpoint; nothing is written in these cases
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { composeForCli } from "../config/mod.ts";
+ * import { runExperiment } from "./mod.ts";
+ * const cwd = await Deno.makeTempDir();
+ * const plan = composeForCli(
+ *   ["model=mlp", "data.num_samples=200", "trainer.training_iters=1", "trainer.epochs_per_iteration=1"],
+ *   { defaultConfigDir: new URL("../../conf", import.meta.url).pathname, cwd },
+ * );
+ * if (plan.kind !== "run") throw new Error("expected a run");
+ * const quiet = { writeSync: (p: Uint8Array) => p.length, isTerminal: () => false };
+ * const r = await runExperiment(plan.jobs[0]!.config, plan.jobs[0]!.runDir, { stream: quiet, env: () => undefined });
+ * assert.equal(r.status, "finished");
+ * assert.ok(Deno.statSync(`${r.runDir}/model.onnx`).isFile);
+ * await Deno.remove(cwd, { recursive: true });
+ * ```
  */
 export function runExperiment(
   config: Config,

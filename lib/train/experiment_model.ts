@@ -45,6 +45,15 @@ export async function buildForward(s: ExperimentSettings): Promise<Model> {
  * @param model the model (changed in place)
  * @param seed the run's seed
  * @returns the number of Dropout nodes seeded
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildModel } from "../nn/mod.ts";
+ * import { seedDropout } from "./experiment_model.ts";
+ * const model = buildModel({ name: "mlp", dropout: 0.2 }, { training: true });
+ * assert.equal(seedDropout(model, 42), 2);
+ * assert.ok(model.graph.nodes.filter((n) => n.opType === "Dropout").every((n) => n.attrs.has("seed")));
+ * ```
  */
 export function seedDropout(model: Model, seed: number): number {
   let n = 0;

@@ -28,6 +28,13 @@ export interface InterruptWatch extends Disposable {
  *
  * @param options notice output and grace period
  * @returns the watch: its `signal`, and `[Symbol.dispose]` to stop watching
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { watchInterrupts } from "./interrupt.ts";
+ * using watch = watchInterrupts();
+ * assert.equal(watch.signal.aborted, false);
+ * ```
  */
 export function watchInterrupts(options: InterruptOptions = {}): InterruptWatch {
   const { graceMs = 1000 } = options;

@@ -1,6 +1,15 @@
 /**
- * Training: optimizers as graph pieces, checkpoints in safetensors, and (with
- * the autodiff artifacts) the training session and loop.
+ * Training: optimizers as graph pieces, checkpoints in safetensors, the
+ * training artifacts and session, and the experiment that `deno task train`
+ * runs.
+ *
+ * - {@linkcode runExperiment}: a composed config to a complete run directory
+ *   (settings checked by {@linkcode readSettings} before any file is written,
+ *   data from `data:`, model from `model:`, {@linkcode TrainLoop} with
+ *   {@linkcode LrSchedule}, {@linkcode EarlyStopping}, checkpoints, resume and
+ *   `init_from`, W&B when `WANDB_API_KEY` is set).
+ * - {@linkcode runSweep} and {@linkcode formatSweepTable} for `-m` sweeps;
+ *   {@linkcode withResumeOverrides} and {@linkcode watchInterrupts} for the CLI.
  *
  * ```ts
  * import assert from "node:assert/strict";

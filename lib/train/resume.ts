@@ -25,6 +25,13 @@ export interface ResumePoint {
  *
  * @param path a run directory or `<run>/checkpoints/checkpoint_NNNNNN`
  * @returns the run directory (absolute)
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runDirOfPath } from "./resume.ts";
+ * assert.equal(runDirOfPath("/r/run_1/checkpoints/checkpoint_000003"), "/r/run_1");
+ * assert.equal(runDirOfPath("/r/run_1"), "/r/run_1");
+ * ```
  */
 export function runDirOfPath(path: string): string {
   const abs = resolve(path);
@@ -65,6 +72,18 @@ const DROPPED = /^[+~]{0,2}trainer\.(resume|init_from)(=|$)/;
  * @param cwd where a relative resume path starts
  * @returns the arguments to compose
  * @throws {SyntaxError} when the run's `.hydra/overrides.yaml` is not a list
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { withResumeOverrides } from "./resume.ts";
+ * const run = await Deno.makeTempDir();
+ * await Deno.mkdir(`${run}/.hydra`);
+ * await Deno.writeTextFile(`${run}/.hydra/overrides.yaml`, "- model=vit\n- trainer.init_from=/x\n");
+ * assert.deepEqual(await withResumeOverrides([`trainer.resume=${run}`, "seed=3"]), [
+ *   "model=vit", `trainer.resume=${run}`, "seed=3",
+ * ]);
+ * await Deno.remove(run, { recursive: true });
+ * ```
  */
 export async function withResumeOverrides(args: string[], cwd = Deno.cwd()): Promise<string[]> {
   const arg = args.find((a) => RESUME.test(a));
