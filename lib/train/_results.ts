@@ -32,7 +32,8 @@ function round(x: number, digits = 3): number {
 function finalMetrics(outcome: LoopOutcome): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const e = outcome.lastEval;
-  if (!e) return out;
+  // Interrupted before this session's first evaluation: the checkpoint's figures.
+  if (!e) return { ...outcome.state.lastEval };
   for (const [k, v] of Object.entries(e)) {
     if (k === "samples") continue;
     out[`test_${k}`] = v;

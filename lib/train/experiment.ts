@@ -196,7 +196,11 @@ async function execute(
   try {
     if (!p.resume) await ensureFresh(runDir);
     await writeRun();
-    await saveArtifacts(join(runDir, "artifacts"), p.artifacts);
+    // A resumed run keeps the artifacts it has: rewriting them could only risk damage.
+    const stepModel = join(runDir, "artifacts", "train_step.onnx");
+    if (!p.resume || !await Deno.stat(stepModel).then(() => true, () => false)) {
+      await saveArtifacts(join(runDir, "artifacts"), p.artifacts);
+    }
     const warn = (m: string) => {
       say(options.stream, m);
       void sink?.logText?.("WARNING", m);

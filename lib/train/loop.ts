@@ -108,6 +108,8 @@ export class TrainLoop {
         return this.#outcome("interrupted");
       }
     }
+    // A run resumed after its last iteration: its figures, without logging them again.
+    if (this.#lastEval === null && s.iteration > 0) this.#lastEval = await this.evaluate();
     return this.#outcome(status);
   }
 

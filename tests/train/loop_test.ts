@@ -208,3 +208,18 @@ Deno.test("an abort saves a checkpoint; resuming gives the uninterrupted run's r
     assert.deepEqual(resumed.results.best, full.results.best);
   });
 });
+
+Deno.test("resuming a finished run changes none of its figures or records", async () => {
+  await inTempDir(async (cwd) => {
+    const done = await experiment([...TINY, "trainer.training_iters=2"], cwd);
+    const records = await Deno.readTextFile(join(done.runDir, "metrics.jsonl"));
+    const again = await experiment([
+      ...TINY,
+      "trainer.training_iters=2",
+      `trainer.resume=${done.runDir}`,
+    ], cwd);
+    assert.equal(again.status, "finished");
+    assert.deepEqual(again.results.final, done.results.final);
+    assert.equal(await Deno.readTextFile(join(done.runDir, "metrics.jsonl")), records);
+  });
+});
