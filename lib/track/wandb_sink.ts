@@ -22,6 +22,9 @@
  */
 import type { MetricRecord } from "./metrics_log.ts";
 import type { RunStatus, Sink } from "./sink.ts";
+import { graphql, post, retryable, WandbError } from "./_wandb_http.ts";
+
+export { WandbError };
 
 /** Options of {@linkcode WandbSink.open}. */
 export interface WandbOptions {
@@ -105,23 +108,6 @@ export function newRunId(): string {
   const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   return [...bytes].map((b) => alphabet[b % alphabet.length]).join("");
-}
-
-/** An error from the W&B server or the network. */
-export class WandbError extends Error {
-  /** HTTP status, 0 for a network error. */
-  readonly status: number;
-
-  constructor(message: string, status: number, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "WandbError";
-    this.status = status;
-  }
-}
-
-function retryable(err: unknown): boolean {
-  return !(err instanceof WandbError) || err.status === 0 || err.status === 429 ||
-    err.status >= 500;
 }
 
 /** Connection and timing settings of an open sink. */
@@ -303,49 +289,4 @@ export class WandbSink implements Sink {
     const path = [this.entity, this.project, this.runId].map(encodeURIComponent).join("/");
     return post(this.#o, `/files/${path}/file_stream`, body);
   }
-}
-
-type Conn = { baseUrl: string; apiKey: string; fetch: typeof fetch };
-
-async function post(o: Conn, path: string, body: unknown): Promise<Record<string, unknown>> {
-  let res: Response;
-  try {
-    res = await o.fetch(`${o.baseUrl}${path}`, {
-      method: "POST",
-      headers: {
-        "Authorization": `Basic ${btoa(`api:${o.apiKey}`)}`,
-        "Content-Type": "application/json",
-        "User-Agent": "lifecycle-wandb-sink",
-      },
-      body: JSON.stringify(body),
-    });
-  } catch (err) {
-    throw new WandbError(`Cannot reach ${o.baseUrl}: ${(err as Error).message}`, 0, { cause: err });
-  }
-  const text = await res.text();
-  if (!res.ok) {
-    const hint = res.status === 401 ? " (check WANDB_API_KEY)" : "";
-    throw new WandbError(
-      `${o.baseUrl}${path} answered ${res.status}${hint}: ${text.slice(0, 120)}`,
-      res.status,
-    );
-  }
-  try {
-    return text ? JSON.parse(text) : {};
-  } catch {
-    return {};
-  }
-}
-
-async function graphql(
-  o: Conn,
-  query: string,
-  variables: Record<string, unknown>,
-): Promise<Record<string, unknown>> {
-  const body = await post(o, "/graphql", { query, variables });
-  const errors = body.errors as { message?: string }[] | undefined;
-  if (errors?.length) {
-    throw new WandbError(`W&B refused the request: ${errors[0]?.message ?? "unknown error"}`, 200);
-  }
-  return (body.data ?? {}) as Record<string, unknown>;
 }

@@ -10,20 +10,24 @@
 import { join } from "node:path";
 import { type Config, loadConfig, writeRunDir } from "../config/mod.ts";
 import { DataLoader } from "../data/mod.ts";
-import { cudaAvailable, type Dim, modelToBytes, type Tensor } from "../onnx/mod.ts";
-import { fanOut, LocalSink, type ProgressStream, readMetricsLog, type Sink } from "../track/mod.ts";
-import { generateArtifacts, saveArtifacts, type TrainingArtifacts } from "./artifacts.ts";
-import { loadExperimentData } from "./experiment_data.ts";
-import { buildForward, type InitReport, initWeights } from "./experiment_model.ts";
+import { modelToBytes } from "../onnx/mod.ts";
+import type { ProgressStream, Sink } from "../track/mod.ts";
+import { saveArtifacts } from "./artifacts.ts";
 import { TrainLoop } from "./loop.ts";
 import { initialLoopState } from "./loop_state.ts";
-import { findResumePoint, type ResumePoint } from "./resume.ts";
 import { LrSchedule } from "./schedulers.ts";
-import { TrainSession } from "./session.ts";
-import { type ExperimentSettings, readSettings } from "./settings.ts";
-import { openWandb } from "./_wandb.ts";
+import { readSettings } from "./settings.ts";
+import { prepare } from "./_prepare.ts";
 import { buildResults, type RunFacts } from "./_results.ts";
-import { type Plain, show } from "./_read.ts";
+import type { Plain } from "./_read.ts";
+import {
+  ensureFresh,
+  inputDims,
+  logStart,
+  openSinks,
+  say,
+  writeBytesAtomic,
+} from "./_run_files.ts";
 
 /** Options of {@linkcode runExperiment}. */
 export interface ExperimentOptions {
@@ -102,80 +106,6 @@ export function runExperimentDir(
 ): Promise<ExperimentResult> {
   const job = loadConfig(join(runDir, "config.yaml")).toObject() as Plain;
   return execute(job, runDir, () => Promise.resolve([]), options);
-}
-
-function say(stream: ProgressStream | undefined, line: string): void {
-  const bytes = new TextEncoder().encode(`${line}\n`);
-  const out = stream ?? Deno.stderr;
-  let off = 0;
-  while (off < bytes.length) off += out.writeSync(bytes.subarray(off));
-}
-
-/** Everything that reads input and can fail, before any file is written. */
-async function prepare(s: ExperimentSettings) {
-  const resume = s.trainer.resume ? await findResumePoint(s.trainer.resume) : null;
-  const data = await loadExperimentData(s.data);
-  const forward = await buildForward(s);
-  checkModelFitsData(s, forward.graph.inputs[0]?.dims, forward.graph.outputs[0]?.dims, data);
-  const artifacts = generateArtifacts(forward, {
-    optimizer: s.optimizer,
-    loss: {
-      kind: s.loss.kind,
-      labelSmoothing: s.loss.labelSmoothing,
-      ...(s.loss.kind === "taylor_cross_entropy" ? { order: s.loss.order } : {}),
-    },
-  });
-  let init: { weights: Map<string, Tensor>; report: InitReport } | null = null;
-  if (s.trainer.initFrom && !resume) {
-    init = await initWeights(s.trainer.initFrom, artifacts.initial);
-  }
-  if (s.trainer.device === "cuda" && !cudaAvailable()) {
-    throw new RangeError(
-      `Invalid trainer.device "cuda": ONNX Runtime's CUDA provider is not installed (valid here: cpu)`,
-    );
-  }
-  const session = await TrainSession.create(artifacts, {
-    threads: s.trainer.threads,
-    weights: init?.weights,
-    session: { executionProviders: s.trainer.device === "cuda" ? ["cuda", "cpu"] : ["cpu"] },
-  });
-  try {
-    if (resume) session.restore(resume.checkpoint, resume.dir);
-  } catch (err) {
-    await session.release();
-    throw err;
-  }
-  return { resume, data, artifacts, init, session };
-}
-
-function checkModelFitsData(
-  s: ExperimentSettings,
-  input: readonly Dim[] | undefined,
-  output: readonly Dim[] | undefined,
-  data: Awaited<ReturnType<typeof loadExperimentData>>,
-): void {
-  const name = s.modelPath ?? String(s.model.name);
-  const want = input?.slice(1);
-  if (data.sampleDims && want && want.every((d) => typeof d === "number")) {
-    const numel = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);
-    // A flat input (the mlp) takes the sample's pixels in CHW order.
-    const flat = want.length === 1 && want[0] === numel(data.sampleDims);
-    if (!flat && want.join("x") !== data.sampleDims.join("x")) {
-      throw new RangeError(
-        `Cannot train "${name}" on "${s.data.name}": samples are ${
-          data.sampleDims.join("x")
-        } after the transforms, the model takes ${want.join("x")} ` +
-          `(set model.input_shape or the data's image_shape/transforms)`,
-      );
-    }
-  }
-  const classes = output?.[1];
-  if (typeof classes === "number" && classes !== data.classes.length) {
-    throw new RangeError(
-      `Cannot train "${name}" on "${s.data.name}": the model has ${classes} outputs, ` +
-        `the data has ${data.classes.length} classes (set model.num_classes=${data.classes.length})`,
-    );
-  }
 }
 
 async function execute(
@@ -275,86 +205,4 @@ async function execute(
     for (const l of loaders) await l.close();
     await p.session.release();
   }
-}
-
-/** A new run must not write over another run's files. */
-async function ensureFresh(runDir: string): Promise<void> {
-  const log = await readMetricsLog(join(runDir, "metrics.jsonl"));
-  if (log.records.length > 0 || log.torn) {
-    throw new Error(
-      `Cannot start a run in "${runDir}": it already holds one (resume it with trainer.resume=${runDir})`,
-    );
-  }
-}
-
-async function writeBytesAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  await Deno.writeFile(tmp, bytes);
-  await Deno.rename(tmp, path);
-}
-
-async function openSinks(
-  s: ExperimentSettings,
-  runDir: string,
-  job: Plain,
-  resume: ResumePoint | null,
-  options: ExperimentOptions,
-  warn: (m: string) => void,
-): Promise<Sink> {
-  const step = resume?.checkpoint.state.step;
-  const local = await LocalSink.open(
-    runDir,
-    step === undefined ? {} : {
-      keep: (r) => r.step <= step,
-    },
-  );
-  if (!resume) await local.logConfig(job);
-  const wandb = await openWandb(s, runDir, job, options.env ?? ((k) => Deno.env.get(k)), warn);
-  if (!wandb) return local;
-  return fanOut([local, wandb], {
-    onError: (err) => warn(`W&B: ${(err as Error).message}`),
-  });
-}
-
-async function logStart(
-  sink: Sink,
-  s: ExperimentSettings,
-  p: Awaited<ReturnType<typeof prepare>>,
-  runDir: string,
-  stepsPerEpoch: number,
-  options: ExperimentOptions,
-): Promise<void> {
-  const lines = [
-    p.resume
-      ? `Resuming ${runDir} from ${p.resume.dir} (step ${p.resume.checkpoint.state.step})`
-      : `Run directory: ${runDir}`,
-    `Model ${s.modelPath ?? show(s.model.name)}: ${
-      paramCount(p.artifacts)
-    } trainable parameters; ` +
-    `data ${show(s.data.name)}: ${p.data.train.length} train, ${p.data.test.length} test, ` +
-    `${p.data.classes.length} classes; ${stepsPerEpoch} steps per epoch`,
-  ];
-  if (p.init) {
-    const r = p.init.report;
-    lines.push(
-      `Initialized ${r.matched.length} weights from ${r.source}` +
-        (r.mismatched.length
-          ? ` (kept ${r.mismatched.length} of other dims: ${r.mismatched.join(", ")})`
-          : ""),
-    );
-  }
-  for (const line of lines) {
-    say(options.stream, line);
-    await sink.logText?.("INFO", line);
-  }
-}
-
-/** The model's input dims after the batch dim, when they are all fixed. */
-function inputDims(a: TrainingArtifacts): number[] | undefined {
-  const dims = a.eval.graph.inputs.find((i) => i.name === a.input)?.dims?.slice(1);
-  return dims?.every((d) => typeof d === "number") ? dims as number[] : undefined;
-}
-
-function paramCount(a: TrainingArtifacts): number {
-  return a.params.reduce((n, p) => n + p.dims.reduce((x, y) => x * y, 1), 0);
 }

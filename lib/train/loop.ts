@@ -8,11 +8,9 @@
  * @module
  */
 import type { Batch, DataLoader } from "../data/mod.ts";
-import { modelToBytes, tensor } from "../onnx/mod.ts";
+import { modelToBytes } from "../onnx/mod.ts";
 import {
-  argmaxRows,
   BestTracker,
-  classificationMetrics,
   formatIterationSummary,
   ProgressBar,
   type ProgressStream,
@@ -20,6 +18,7 @@ import {
 } from "../track/mod.ts";
 import { listCheckpoints, saveCheckpoint } from "./checkpoint.ts";
 import { EarlyStopping } from "./early_stopping.ts";
+import { batchFeeds, evaluateSession } from "./evaluate.ts";
 import { checkpointState, type LoopState } from "./loop_state.ts";
 import type { LrSchedule } from "./schedulers.ts";
 import type { TrainSession } from "./session.ts";
@@ -161,10 +160,7 @@ export class TrainLoop {
     const s = this.#s;
     const n = batch.y.length;
     s.lr = schedule.at(s.epoch, batch.index);
-    const r = await session.trainStep(
-      { x: tensor("float32", this.#dims(batch), batch.x), y: tensor("int64", [n], batch.y) },
-      { lr: s.lr },
-    );
+    const r = await session.trainStep(batchFeeds(batch, this.#c.inputDims), { lr: s.lr });
     if (!Number.isFinite(r.loss)) {
       throw new RangeError(
         `Training diverged at step ${
@@ -266,35 +262,10 @@ export class TrainLoop {
     return stop;
   }
 
-  /**
-   * Loss and classification metrics on the test split with the current weights.
-   *
-   * @returns loss, accuracy, F1 macro/micro/weighted, per-class lists, confusion matrix
-   */
-  async evaluate(): Promise<Record<string, unknown>> {
-    const { session, test, numClasses } = this.#c;
-    const n = test.dataset.length;
-    const predictions = new Int32Array(n);
-    const labels = new Int32Array(n);
-    let lossSum = 0;
-    let seen = 0;
-    for await (const batch of test.epoch(0)) {
-      const b = batch.y.length;
-      const out = await session.evaluate({
-        x: tensor("float32", this.#dims(batch), batch.x),
-        y: tensor("int64", [b], batch.y),
-      });
-      lossSum += out.loss * b;
-      predictions.set(argmaxRows(out.logits.data as Float32Array, numClasses), seen);
-      for (let k = 0; k < b; k++) labels[seen + k] = Number(batch.y[k]);
-      seen += b;
-    }
-    const m = classificationMetrics(
-      predictions.subarray(0, seen),
-      labels.subarray(0, seen),
-      numClasses,
-    );
-    return { loss: seen > 0 ? lossSum / seen : NaN, samples: seen, ...m };
+  /** Loss and classification metrics on the test split with the current weights. */
+  evaluate(): Promise<Record<string, unknown>> {
+    const { session, test, numClasses, inputDims } = this.#c;
+    return evaluateSession(session, test, { numClasses, inputDims });
   }
 
   /** Saves checkpoint `index` with the inference model, then drops superseded ones. */
@@ -311,11 +282,6 @@ export class TrainLoop {
         c.index >= index;
       if (!keep) await Deno.remove(c.dir, { recursive: true });
     }
-  }
-
-  #dims(batch: Batch): number[] {
-    const want = this.#c.inputDims;
-    return want && want.length !== 3 ? [batch.dims[0], ...want] : [...batch.dims];
   }
 
   #say(line: string): void {

@@ -95,6 +95,7 @@ export { type ExperimentData, loadExperimentData } from "./experiment_data.ts";
 export { buildForward, type InitReport, initWeights, seedDropout } from "./experiment_model.ts";
 export { checkpointState, initialLoopState, type LoopState, loopStateOf } from "./loop_state.ts";
 export { type LoopContext, type LoopOutcome, TrainLoop } from "./loop.ts";
+export { batchFeeds, evaluateSession } from "./evaluate.ts";
 export { findResumePoint, type ResumePoint, runDirOfPath, withResumeOverrides } from "./resume.ts";
 export {
   type ExperimentOptions,
