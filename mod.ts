@@ -17,3 +17,4 @@ export * from "./lib/archive/mod.ts";
 export * from "./lib/train/mod.ts";
 export * from "./lib/store/mod.ts";
 export * from "./lib/assist/mod.ts";
+export * from "./lib/serve/mod.ts";

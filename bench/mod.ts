@@ -5,7 +5,7 @@
  * @module
  */
 
-const ALL: string[] = ["onnx", "data", "config", "train_step", "train", "web"];
+const ALL: string[] = ["onnx", "data", "config", "autodiff", "train_step", "train", "web", "serve"];
 
 if (import.meta.main) {
   const names = Deno.args.length > 0 ? Deno.args : ALL;

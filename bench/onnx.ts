@@ -14,6 +14,7 @@
  * @module
  */
 
+import { sharedPath } from "../tests/_shared.ts";
 import * as path from "node:path";
 import * as ort from "onnxruntime-node";
 import { buildModel, modelInputDims, type ModelSpec } from "../lib/nn/mod.ts";
@@ -28,7 +29,7 @@ import {
   tensor,
 } from "../lib/onnx/mod.ts";
 
-const MNIST = new URL("../../../shared/data/models/mnist/", import.meta.url);
+const MNIST = new URL(`file://${sharedPath("data", "models", "mnist")}/`);
 const MODELS = ["mlp", "cnn", "cnn_bn", "vit_tiny"];
 const THREADS = 2;
 

@@ -18,16 +18,22 @@ import { range } from "./grad_context.ts";
  * NOTE: PyTorch updates `running_var` with the unbiased batch variance (n / (n - 1),
  * n = elements per channel) where ONNX's own training mode uses the biased one;
  * PyTorch's `momentum` 0.1 is ONNX's 0.9. Gradients then flow through the
- * inference-mode node into mean and var, and from there into x.
+ * inference-mode node, whose rule knows that mean and var are x's batch
+ * statistics and uses the closed form (see _rules_norm.ts).
  *
  * @param g A builder on the graph.
- * @returns Running-statistic initializer → name of the value holding its update.
+ * @returns Running-statistic initializer → name of the value holding its
+ *   update; and each new inference-mode node → its centered input `x - mean`
+ *   (its rule then uses the closed form of the batch-statistics gradient).
  */
-export function lowerBatchNormTraining(g: GraphBuilder): Map<string, string> {
+export function lowerBatchNormTraining(
+  g: GraphBuilder,
+): { updates: Map<string, string>; batchStats: Map<Node, string> } {
   const updates = new Map<string, string>();
+  const batchStats = new Map<Node, string>();
   const nodes = g.graph.nodes.filter((n) => n.opType === "BatchNormalization" && training(g, n));
-  for (const node of nodes) lowerOne(g, node, updates);
-  return updates;
+  for (const node of nodes) lowerOne(g, node, updates, batchStats);
+  return { updates, batchStats };
 }
 
 function training(g: GraphBuilder, node: Node): boolean {
@@ -35,7 +41,12 @@ function training(g: GraphBuilder, node: Node): boolean {
   return node.outputs.filter((o) => o !== "").length > 1; // older opsets: extra outputs
 }
 
-function lowerOne(g: GraphBuilder, node: Node, updates: Map<string, string>): void {
+function lowerOne(
+  g: GraphBuilder,
+  node: Node,
+  updates: Map<string, string>,
+  batchStats: Map<Node, string>,
+): void {
   const [xName, scale, bias, runMean, runVar] = node.inputs;
   const x = g.value(xName!);
   if (x.dims === undefined) {
@@ -59,6 +70,7 @@ function lowerOne(g: GraphBuilder, node: Node, updates: Map<string, string>): vo
       outputNames: [outs[0]!],
       name: node.name || undefined,
     });
+    batchStats.set(g.graph.producer(outs[0]!)!, centered.name);
     const dtype = x.dtype ?? "float32";
     const keep = g.scalar(momentum, dtype);
     const take = g.scalar(1 - momentum, dtype);

@@ -23,9 +23,15 @@ function binary(
   };
 }
 
-/** `Where(cond, dy, 0)`. */
+/**
+ * `dy` where `cond` holds, else 0, as `dy · cast(cond)`.
+ *
+ * NOTE: in onnxruntime Mul and Cast take about half the time of Where(cond,
+ * dy, 0) or dy · Sign(y) on large tensors; the difference is only for an
+ * infinite or NaN dy, which gives NaN instead of 0 where cond is false.
+ */
 function gate(c: GradContext, cond: Value, dy: Value): Value {
-  return c.op("Where", [cond, dy, c.scalar(0)]);
+  return c.op("Mul", [dy, c.cast(cond)]);
 }
 
 export const ELEMENTWISE_GRADIENTS: Record<string, GradRule> = {
@@ -53,7 +59,11 @@ export const ELEMENTWISE_GRADIENTS: Record<string, GradRule> = {
   ),
   Neg: unary((c, dy) => c.op("Neg", [dy])),
   Identity: unary((_, dy) => dy),
-  Relu: unary((c, dy) => gate(c, c.op("Greater", [c.x(), c.scalar(0)]), dy)),
+  // the mask from y, not x, so that onnxruntime can still fuse Conv and Relu;
+  // MaxPool's rule applies the mask itself when it reads a Relu (see there)
+  Relu: unary((c, dy) =>
+    c.isReluMasked(dy) ? dy : gate(c, c.op("Greater", [c.y(), c.scalar(0)]), dy)
+  ),
   LeakyRelu: unary((c, dy) => {
     const slope = c.op("Where", [
       c.op("Greater", [c.x(), c.scalar(0)]),
@@ -149,7 +159,7 @@ export const ELEMENTWISE_GRADIENTS: Record<string, GradRule> = {
     const dy = c.dy0;
     return [
       undefined,
-      c.needs(1) ? c.reduceTo(gate(c, cond, dy), c.x(1)) : undefined,
+      c.needs(1) ? c.reduceTo(c.op("Where", [cond, dy, c.scalar(0)]), c.x(1)) : undefined,
       c.needs(2) ? c.reduceTo(c.op("Where", [cond, c.scalar(0), dy]), c.x(2)) : undefined,
     ];
   },

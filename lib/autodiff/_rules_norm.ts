@@ -11,6 +11,10 @@ import { type GradContext, type GradRule, normAxis, range } from "./grad_context
  * `dx = dy·k`, `dscale = Σ dy·(x - m) / √(var + ε)`, `db = Σ dy`,
  * `dm = -k·Σ dy`, `dvar = -½·scale·(var + ε)^(-3/2)·Σ dy·(x - m)`,
  * sums over every axis but the channel axis 1.
+ *
+ * When m and var are x's own batch statistics (lowered training mode), the
+ * closed form `dx = k·(dy - Σdy/n - x̂·Σ(dy·x̂)/n)` replaces the gradients
+ * through m and var.
  */
 function batchNorm(c: GradContext): (Value | undefined)[] {
   const x = c.x(0);
@@ -21,6 +25,8 @@ function batchNorm(c: GradContext): (Value | undefined)[] {
   const perChannel = (v: Value) => (r > 2 ? c.unsqueeze(v, range(r - 2, 1)) : v);
   const inv = c.op("Reciprocal", [c.op("Sqrt", [c.op("Add", [c.x(4), c.scalar(eps)])])]);
   const k = c.op("Mul", [c.x(1), inv]);
+  const centered = c.batchStatistics();
+  if (centered) return batchStatsGradients(c, { dy, k, inv, centered, axes, perChannel });
   const dx = c.needs(0) ? c.op("Mul", [dy, perChannel(k)]) : undefined;
   const sumDy = c.needs(2) || c.needs(3) ? c.reduce("ReduceSum", dy, axes, false) : undefined;
   let sumDyXc: Value | undefined;
@@ -37,6 +43,56 @@ function batchNorm(c: GradContext): (Value | undefined)[] {
     dvar = c.op("Mul", [sumDyXc!, coef]);
   }
   return [dx, dscale, c.needs(2) ? sumDy : undefined, dmean, dvar];
+}
+
+/**
+ * Batch-statistics BatchNormalization, with d = x - mean:
+ * `dx = k·dy - (k·inv²·Σ(dy·d)/n)·d - k·Σdy/n`, `dscale = inv·Σ(dy·d)`,
+ * `db = Σdy`; mean and var get none (their part is in dx).
+ */
+function batchStatsGradients(
+  c: GradContext,
+  o: {
+    dy: Value;
+    k: Value;
+    inv: Value;
+    centered: Value;
+    axes: number[];
+    perChannel: (v: Value) => Value;
+  },
+): (Value | undefined)[] {
+  const { dy, k, inv, centered, axes, perChannel } = o;
+  const sumDy = c.reduce("ReduceSum", dy, axes, false);
+  const sumDyD = c.reduce("ReduceSum", c.op("Mul", [dy, centered]), axes, false);
+  let dx: Value | undefined;
+  if (c.needs(0)) {
+    const n = perChannelCount(c, c.x(0), axes);
+    const kn = c.op("Div", [k, n]);
+    const c2 = c.op("Mul", [kn, c.op("Mul", [sumDyD, c.op("Mul", [inv, inv])])]);
+    const c1 = c.op("Mul", [kn, sumDy]);
+    const scaled = c.op("Mul", [dy, perChannel(k)]);
+    dx = c.op("Sub", [
+      c.op("Sub", [scaled, c.op("Mul", [centered, perChannel(c2)])]),
+      perChannel(c1),
+    ]);
+  }
+  return [
+    dx,
+    c.needs(1) ? c.op("Mul", [sumDyD, inv]) : undefined,
+    c.needs(2) ? sumDy : undefined,
+    undefined,
+    undefined,
+  ];
+}
+
+/** Elements per channel (every axis but 1), as a scalar of the node's dtype. */
+function perChannelCount(c: GradContext, x: Value, axes: number[]): Value {
+  const dims = axes.map((a) => x.dims![a]);
+  if (dims.every((d) => typeof d === "number")) {
+    return c.scalar((dims as number[]).reduce((p, q) => p * q, 1));
+  }
+  const channels = c.op("Gather", [c.op("Shape", [x]), c.ints([1])]);
+  return c.cast(c.op("Div", [c.op("Size", [x]), channels]));
 }
 
 /**

@@ -26,9 +26,14 @@ import { reduceToShape } from "./_broadcast.ts";
  */
 export type GradRule = (c: GradContext) => (Value | undefined)[];
 
-/** Shared state of one backward walk (a cache of `Shape` nodes). */
+/** Shared state of one backward walk. */
 export interface WalkState {
+  /** `Shape` nodes made so far, by value. */
   shapes: Map<string, Value>;
+  /** Gradients that already carry the mask of the Relu producing their value. */
+  reluMasked: Set<string>;
+  /** Lowered training BatchNormalization nodes → their centered input `x - mean`. */
+  batchStats: Map<Node, string>;
 }
 
 /** The context handed to a gradient rule. */
@@ -161,6 +166,28 @@ export class GradContext {
       this.#state.shapes.set(v.name, s);
     }
     return s;
+  }
+
+  /**
+   * Records that `grad`, the gradient of a Relu's output, is already zero
+   * where that output is zero, so the Relu's rule may pass it through.
+   */
+  markReluMasked(grad: Value): void {
+    this.#state.reluMasked.add(grad.name);
+  }
+
+  /** Whether `grad` was recorded by `markReluMasked`. */
+  isReluMasked(grad: Value): boolean {
+    return this.#state.reluMasked.has(grad.name);
+  }
+
+  /**
+   * For a BatchNormalization lowered from training mode (its mean and var
+   * inputs are x's batch statistics), the centered input `x - mean`.
+   */
+  batchStatistics(): Value | undefined {
+    const centered = this.#state.batchStats.get(this.node);
+    return centered === undefined ? undefined : this.g.value(centered);
   }
 
   /** Sums `grad` over the axes along which `x` was broadcast, giving `x`'s shape. */

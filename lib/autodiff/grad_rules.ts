@@ -11,6 +11,7 @@ import { CONV_GRADIENTS } from "./_rules_conv.ts";
 import { ELEMENTWISE_GRADIENTS } from "./_rules_elementwise.ts";
 import { MATH_GRADIENTS } from "./_rules_math.ts";
 import { NORM_GRADIENTS } from "./_rules_norm.ts";
+import { SELECT_GRADIENTS } from "./_rules_select.ts";
 import { SHAPE_GRADIENTS } from "./_rules_shape.ts";
 import { NON_DIFFERENTIABLE } from "./_path.ts";
 
@@ -21,6 +22,7 @@ export const GRADIENTS: Readonly<Record<string, GradRule>> = Object.freeze({
   ...CONV_GRADIENTS,
   ...NORM_GRADIENTS,
   ...SHAPE_GRADIENTS,
+  ...SELECT_GRADIENTS,
 });
 
 /** Op types with a gradient rule, sorted. */

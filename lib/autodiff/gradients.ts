@@ -84,12 +84,12 @@ export function buildGradients(model: Model, options: GradientOptions): Gradient
   const retain = options.retainOutputs ?? graph.outputs.map((o) => o.name);
   checkNames(graph, options);
   const g = GraphBuilder.on(out);
-  const updates = lowerBatchNormTraining(g);
+  const { updates, batchStats } = lowerBatchNormTraining(g);
   const rules = { ...GRADIENTS, ...options.rules };
   const path = backwardPath(graph, (v) => g.typeOf(v), options.loss, options.wrt);
   checkRules(path.nodes, rules);
   const grads = new Map<string, Value[]>([[options.loss, [seed(g, options.loss)]]]);
-  const state: WalkState = { shapes: new Map() };
+  const state: WalkState = { shapes: new Map(), reluMasked: new Set(), batchStats };
   for (const node of path.nodes) {
     const dys = node.outputs.map((o) => (o === "" ? undefined : total(g, grads, o)));
     if (dys.every((d) => d === undefined)) continue;
@@ -191,7 +191,8 @@ function layOut(
     const t = graph.initializers.get(name);
     if (!t) continue;
     graph.initializers.delete(name);
-    graph.inputs.push({ name, dtype: t.dtype, dims: [...t.dims] });
+    // older exports also list initializers as inputs: keep that entry
+    if (!graph.isInput(name)) graph.inputs.push({ name, dtype: t.dtype, dims: [...t.dims] });
   }
   const kept = [options.loss, ...retain.filter((r) => r !== options.loss)];
   const infos = kept.map((name) => {

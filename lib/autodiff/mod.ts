@@ -23,23 +23,44 @@
  * frozen, and no gradient work is emitted for them.
  *
  * How it differentiates: BatchNormalization nodes in training mode are first
- * lowered (batch statistics from ReduceMean, PyTorch's running-statistic
- * update with the unbiased variance and momentum `1 - onnx momentum`); then
- * the nodes between `wrt` and `loss` are visited in reverse topological
- * order, each by its rule in `GRADIENTS` (`DIFFERENTIABLE_OPS` lists them);
- * gradients of values with several consumers are summed (`Sum`); broadcast
- * inputs get their gradient summed back to their shape; integer and bool
- * values, shapes, indices, and the ops of `NON_DIFFERENTIABLE_OPS` carry no
- * gradient. An op on the path without a rule throws a TypeError naming the
- * node and listing the supported ops. Some rules make the forward node emit
- * an optional output (MaxPool indices for overlapping windows, the Dropout
- * mask, LayerNormalization's Mean/InvStdDev for float32).
+ * lowered (batch statistics from ReduceMean into an inference-mode node,
+ * PyTorch's running-statistic update with the unbiased variance and momentum
+ * `1 - onnx momentum`; onnxruntime-node's own CPU training mode does not
+ * normalize with the batch statistics); then the nodes between `wrt` and
+ * `loss` are visited in reverse topological order, each by its rule in
+ * `GRADIENTS` (`DIFFERENTIABLE_OPS` lists them); gradients of values with
+ * several consumers are summed (`Sum`); broadcast inputs get their gradient
+ * summed back to their shape (one helper, static axes from shape inference,
+ * computed in the graph when a dim is symbolic); integer and bool values,
+ * shapes, indices, and the ops of `NON_DIFFERENTIABLE_OPS` carry no gradient.
+ * An op on the path without a rule throws a TypeError naming the node and
+ * listing the supported ops. Some rules make the forward node emit an optional
+ * output (MaxPool indices for overlapping windows, the Dropout mask,
+ * LayerNormalization's Mean/InvStdDev for float32). Float attributes are read
+ * as ONNX stores them, rounded to 32 bits.
+ *
+ * Speed in onnxruntime (CPU): every rule emits big kernels on same-shape
+ * operands — Conv's dX is a Conv with the flipped kernel (ConvTranspose for
+ * strides), dW one batched MatMul over the unfolded input, MaxPool's gradient
+ * compares upsampled maxima (and takes the Relu mask before it on the small
+ * tensor), Relu's is `dy · cast(y > 0)`, Gemm/MatMul fold transposes into
+ * Gemm flags. Training graphs have parameters as inputs, so ORT's NCHWc
+ * layouts (level `all`) only add reorders around pools: level `extended` runs
+ * them as fast or faster. `deno task bench autodiff [--profile]` shows where
+ * the time goes.
  *
  * **Rules**: a rule is `(c: GradContext) => (Value | undefined)[]`, one
  * gradient per forward input. `c.x(i)`, `c.y(i)` are the forward values,
  * `c.dy(i)` the output gradients, `c.needs(i)` says which input gradients are
  * wanted, `c.reduceTo(grad, x)` sums over broadcast axes, `c.scalar(v)` makes a
- * constant in the node's dtype. Pass extra rules as `options.rules`.
+ * constant in the node's dtype, `c.attrFloat(name, fallback)` reads a float
+ * attribute as the forward op sees it. Pass extra rules as `options.rules`.
+ *
+ * **Checking**: `lib/onnx/reference` evaluates forward and gradient graphs in
+ * float64 with plain loops (onnxruntime's CPU kernels lack float64 for Conv,
+ * ConvTranspose, pooling, Resize, Erf and more); tests/autodiff compares every
+ * rule with finite differences there, and runs the same graphs in onnxruntime
+ * in float32.
  *
  * **Next steps** (optimizer graphs, fused train step): take the training
  * model, feed the parameters and statistics from buffers, read

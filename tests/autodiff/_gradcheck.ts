@@ -29,9 +29,9 @@ import {
 } from "../../lib/onnx/mod.ts";
 import { evaluate } from "../../lib/onnx/reference/mod.ts";
 import { buildGradients } from "../../lib/autodiff/mod.ts";
+import { assertClose, finiteDifferenceCheck, rng, WORST } from "./_finite_difference.ts";
 
-/** Elements whose gradient is below this are compared absolutely (error / FLOOR). */
-export const FLOOR = 1e-3;
+export { assertClose, directionalCheck, finiteDifferenceCheck, rng } from "./_finite_difference.ts";
 
 /** A float input: dims, and how to draw its values. */
 export interface InputSpec {
@@ -75,9 +75,6 @@ export interface GradReport {
 /** ORT ops found without float64 kernels, across all checks of a test file. */
 export const MISSING_FLOAT64 = new Set<string>();
 
-/** The largest float64 error seen, across all checks of a test file. */
-export const WORST = { error: 0 };
-
 /**
  * Registers a last test that prints what the file's checks found: the largest
  * relative error and the ops onnxruntime ran without float64 kernels (those
@@ -96,23 +93,6 @@ export function summarize(file: string): void {
       }`,
     );
   });
-}
-
-/**
- * A seeded generator of uniform numbers in [0, 1).
- *
- * @param seed The seed.
- * @returns The generator.
- */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function spec(s: InputSpec | number[]): InputSpec {
@@ -174,13 +154,6 @@ function forward(c: GradCase, dtype: "float32" | "float64", weights: () => numbe
   return g.build();
 }
 
-function lossAt(model: Model, feeds: Record<string, Tensor>): number {
-  const { loss } = evaluate(model, feeds, { outputs: ["loss"] });
-  let sum = 0;
-  for (const v of loss!.data as Float64Array) sum += v;
-  return sum;
-}
-
 /**
  * Runs the three checks of a case and asserts them.
  *
@@ -209,85 +182,6 @@ export async function gradCheck(c: GradCase): Promise<GradReport> {
   }
   await ortFloat32(c, values, wrt, analytic, names);
   return report;
-}
-
-/** What `finiteDifferenceCheck` computed. */
-export interface FiniteDifferenceResult {
-  /** The gradient model. */
-  model: Model;
-  /** Gradient output → its float64 value from the evaluator. */
-  analytic: Record<string, Tensor>;
-  /** Gradient output names, in `wrt` order. */
-  names: string[];
-  maxError: number;
-}
-
-/**
- * Differentiates a float64 model's `loss` output with `buildGradients`,
- * evaluates the gradients with the reference evaluator and asserts them
- * against 5-point central differences of the evaluated loss.
- *
- * @param m64 A float64 model with a scalar `loss` output.
- * @param feeds Its feeds.
- * @param wrt Inputs or initializers to differentiate against.
- * @param o Tolerance (1e-6), elements per tensor (64), random source.
- * @returns The gradient model, gradients and the largest error.
- */
-export function finiteDifferenceCheck(
-  m64: Model,
-  feeds: Record<string, Tensor>,
-  wrt: string[],
-  o: { tolerance?: number; maxElements?: number; rand?: () => number } = {},
-): FiniteDifferenceResult {
-  const rand = o.rand ?? rng(4321);
-  const g64 = buildGradients(m64, { loss: "loss", wrt });
-  const names = wrt.map((p) => g64.gradients.get(p)!);
-  const full: Record<string, Tensor> = { ...feeds };
-  for (const p of wrt) full[p] ??= m64.graph.initializers.get(p)!;
-  for (const [stat] of g64.updates) full[stat] ??= m64.graph.initializers.get(stat)!;
-  const analytic = evaluate(g64.model, full, { outputs: names });
-  const tolerance = o.tolerance ?? 1e-6;
-  let maxError = 0;
-  for (const [k, p] of wrt.entries()) {
-    const a = analytic[names[k]!]!.data as Float64Array;
-    for (const i of pick(a.length, o.maxElements ?? 64, rand)) {
-      const n = centralDifference(m64, full, p, i);
-      const err = Math.abs(a[i]! - n) / Math.max(Math.abs(a[i]!), Math.abs(n), FLOOR);
-      maxError = Math.max(maxError, err);
-      assert.ok(
-        err < tolerance,
-        `d loss / d ${p}[${i}]: analytic ${a[i]}, finite difference ${n}, relative error ${err}`,
-      );
-    }
-  }
-  WORST.error = Math.max(WORST.error, maxError);
-  return { model: g64.model, analytic, names, maxError };
-}
-
-function pick(n: number, max: number, rand: () => number): number[] {
-  const all = Array.from({ length: n }, (_, i) => i);
-  if (n <= max) return all;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [all[i], all[j]] = [all[j]!, all[i]!];
-  }
-  return all.slice(0, max);
-}
-
-function centralDifference(
-  model: Model,
-  feeds: Record<string, Tensor>,
-  p: string,
-  i: number,
-): number {
-  const h = 1e-3;
-  const base = feeds[p]!.data as Float64Array;
-  const at = (delta: number) => {
-    const moved = Float64Array.from(base);
-    moved[i] = base[i]! + delta;
-    return lossAt(model, { ...feeds, [p]: { ...feeds[p]!, data: moved } });
-  };
-  return (8 * (at(h) - at(-h)) - (at(2 * h) - at(-2 * h))) / (12 * h);
 }
 
 async function ortFloat64(
@@ -334,28 +228,5 @@ async function ortFloat32(
     });
   } finally {
     await s.release();
-  }
-}
-
-/**
- * Asserts `max|a - b| <= tol · max(max|b|, 1e-3)`.
- *
- * @param a Tensor checked.
- * @param b Reference.
- * @param tol Relative tolerance (normwise).
- * @param what For the message.
- */
-export function assertClose(a: Tensor, b: Tensor, tol: number, what: string): void {
-  assert.deepEqual(a.dims, b.dims, `${what}: dims`);
-  const x = a.data as ArrayLike<number>;
-  const y = b.data as ArrayLike<number>;
-  let scale = 1e-3;
-  for (let i = 0; i < y.length; i++) scale = Math.max(scale, Math.abs(Number(y[i])));
-  for (let i = 0; i < y.length; i++) {
-    const d = Math.abs(Number(x[i]) - Number(y[i]));
-    assert.ok(
-      d <= tol * scale,
-      `${what}: element ${i} is ${x[i]}, expected ${y[i]} (scale ${scale})`,
-    );
   }
 }

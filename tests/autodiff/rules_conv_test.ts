@@ -115,6 +115,30 @@ for (const [name, c] of Object.entries(maxPools)) {
   });
 }
 
+Deno.test("gradient of Relu then MaxPool: the Relu mask folded into the pool's rule", async () => {
+  for (
+    const attrs of [{ kernel_shape: [2, 2], strides: [2, 2] }, {
+      kernel_shape: [3, 3],
+      pads: [1, 1, 1, 1],
+    }]
+  ) {
+    await gradCheck({
+      inputs: { x: { dims: [2, 2, 4, 4], distinct: 0.005, kinks: [0], range: [-2, 2] } },
+      build: (g, v) => g.op("MaxPool", [g.op("Relu", [v.x])], attrs),
+      maxElements: 32,
+    });
+    // the Relu output also read elsewhere: its rule applies the mask itself
+    await gradCheck({
+      inputs: { x: { dims: [2, 2, 4, 4], distinct: 0.005, kinks: [0], range: [-2, 2] } },
+      build: (g, v) => {
+        const r = g.op("Relu", [v.x]);
+        return [g.op("MaxPool", [r], attrs), g.op("Mul", [r, r])];
+      },
+      maxElements: 32,
+    });
+  }
+});
+
 const averagePools: Record<string, Record<string, number | number[]>> = {
   "2x2 stride 2": { kernel_shape: [2, 2], strides: [2, 2] },
   "3x3 stride 1 pad 1, count_include_pad 0": { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },

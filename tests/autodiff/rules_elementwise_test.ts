@@ -148,6 +148,21 @@ Deno.test("gradient of Dropout in training mode uses the forward mask", async ()
   });
 });
 
+Deno.test("gradient of Dropout with the ratio and training mode fed at run time", async () => {
+  for (const training of [1, 0]) {
+    await gradCheck({
+      inputs: {
+        x: [4, 5],
+        r: { dims: [], values: [0.4] },
+        t: { dims: [], dtype: "bool", values: [training] },
+      },
+      wrt: ["x"],
+      build: (g, v) => g.op("Dropout", [v.x, v.r, v.t], { seed: 9 }, { outputs: 2 })[0]!,
+      evaluatorOnly: true,
+    });
+  }
+});
+
 Deno.test("onnxruntime: Dropout's gradient is dy · mask / (1 - ratio) with the mask it drew", async () => {
   const g = new GraphBuilder();
   const x = g.input("x", { dtype: "float32", dims: [64] });

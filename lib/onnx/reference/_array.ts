@@ -141,3 +141,34 @@ export function around(dims: readonly number[], axis: number): [number, number, 
 export function attrFloat(node: Node, name: string, fallback?: number): number {
   return Math.fround(node.getFloat(name, fallback));
 }
+
+/** Visits every multi-index of `dims` in row-major order. */
+export function eachIndex(
+  dims: readonly number[],
+  f: (index: number[], flat: number) => void,
+): void {
+  const n = numel(dims);
+  const index = new Array<number>(dims.length).fill(0);
+  for (let flat = 0; flat < n; flat++) {
+    f(index, flat);
+    for (let k = dims.length - 1; k >= 0; k--) {
+      if (++index[k]! < dims[k]!) break;
+      index[k] = 0;
+    }
+  }
+}
+
+/** An output whose element at each index is read from `x` at `source(index)` (-1: `fill`). */
+export function remap(
+  x: NdArray,
+  dims: number[],
+  source: (index: number[]) => number,
+  fill = 0,
+): NdArray {
+  const out = new Float64Array(numel(dims));
+  eachIndex(dims, (index, flat) => {
+    const s = source(index);
+    out[flat] = s < 0 ? fill : x.data[s]!;
+  });
+  return nd(x.dtype, dims, out);
+}

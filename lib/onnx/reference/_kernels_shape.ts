@@ -1,5 +1,5 @@
 // Kernels of ops that move data: shapes, reshapes, transposes, joins, slices,
-// gathers and scatters, padding, constants.
+// padding, constants.
 
 import type { Node } from "../node.ts";
 import { numel, stridesOf } from "../tensor.ts";
@@ -14,35 +14,8 @@ import {
   type Kernel,
   nd,
   type NdArray,
+  remap,
 } from "./_array.ts";
-
-/** Visits every multi-index of `dims` in row-major order. */
-function eachIndex(dims: readonly number[], f: (index: number[], flat: number) => void): void {
-  const n = numel(dims);
-  const index = new Array<number>(dims.length).fill(0);
-  for (let flat = 0; flat < n; flat++) {
-    f(index, flat);
-    for (let k = dims.length - 1; k >= 0; k--) {
-      if (++index[k]! < dims[k]!) break;
-      index[k] = 0;
-    }
-  }
-}
-
-/** An output whose element at each index is read from `x` at `source(index)` (-1: `fill`). */
-function remap(
-  x: NdArray,
-  dims: number[],
-  source: (index: number[]) => number,
-  fill = 0,
-): NdArray {
-  const out = new Float64Array(numel(dims));
-  eachIndex(dims, (index, flat) => {
-    const s = source(index);
-    out[flat] = s < 0 ? fill : x.data[s]!;
-  });
-  return nd(x.dtype, dims, out);
-}
 
 function ints(values: readonly number[]): NdArray {
   return nd("int64", [values.length], Float64Array.from(values));
@@ -155,93 +128,6 @@ const slice: Kernel = (node, [x, starts, ends, axesIn, stepsIn], ctx) => {
   ];
 };
 
-const gather: Kernel = (node, [x, indices]) => {
-  const r = x!.dims.length;
-  const axis = axisOf(node, node.getInt("axis", 0), r);
-  const q = indices!.dims;
-  const dims = [...x!.dims.slice(0, axis), ...q, ...x!.dims.slice(axis + 1)];
-  const strides = stridesOf(x!.dims);
-  const qs = stridesOf(q);
-  const dim = x!.dims[axis]!;
-  return [remap(x!, dims, (index) => {
-    let flatQ = 0;
-    for (let k = 0; k < q.length; k++) flatQ += index[axis + k]! * qs[k]!;
-    let at = indices!.data[flatQ]!;
-    if (at < 0) at += dim;
-    let s = at * strides[axis]!;
-    for (let k = 0; k < axis; k++) s += index[k]! * strides[k]!;
-    for (let k = axis + 1; k < r; k++) s += index[k + q.length - 1]! * strides[k]!;
-    return s;
-  })];
-};
-
-const gatherElements: Kernel = (node, [x, indices]) => {
-  const axis = axisOf(node, node.getInt("axis", 0), x!.dims.length);
-  const strides = stridesOf(x!.dims);
-  const dim = x!.dims[axis]!;
-  const qs = stridesOf(indices!.dims);
-  return [remap(x!, [...indices!.dims], (index) => {
-    let s = 0;
-    index.forEach((v, k) => (s += (k === axis ? 0 : v) * strides[k]!));
-    const flat = index.reduce((acc, v, k) => acc + v * qs[k]!, 0);
-    let at = indices!.data[flat]!;
-    if (at < 0) at += dim;
-    return s + at * strides[axis]!;
-  })];
-};
-
-function combine(node: Node): (a: number, b: number) => number {
-  const mode = node.getString("reduction", "none");
-  switch (mode) {
-    case "add":
-      return (a, b) => a + b;
-    case "mul":
-      return (a, b) => a * b;
-    case "max":
-      return Math.max;
-    case "min":
-      return Math.min;
-    default:
-      return (_a, b) => b;
-  }
-}
-
-const scatterElements: Kernel = (node, [x, indices, updates]) => {
-  const axis = axisOf(node, node.getInt("axis", 0), x!.dims.length);
-  const f = combine(node);
-  const out = Float64Array.from(x!.data);
-  const strides = stridesOf(x!.dims);
-  const dim = x!.dims[axis]!;
-  eachIndex(indices!.dims, (index, flat) => {
-    let at = indices!.data[flat]!;
-    if (at < 0) at += dim;
-    let s = 0;
-    index.forEach((v, k) => (s += (k === axis ? at : v) * strides[k]!));
-    out[s] = f(out[s]!, updates!.data[flat]!);
-  });
-  return [nd(x!.dtype, x!.dims, out)];
-};
-
-const scatterND: Kernel = (node, [x, indices, updates]) => {
-  const f = combine(node);
-  const out = Float64Array.from(x!.data);
-  const q = indices!.dims;
-  const depth = q[q.length - 1]!;
-  const strides = stridesOf(x!.dims);
-  const slab = numel(x!.dims.slice(depth));
-  const count = numel(q.slice(0, -1));
-  for (let i = 0; i < count; i++) {
-    let s = 0;
-    for (let k = 0; k < depth; k++) {
-      let v = indices!.data[i * depth + k]!;
-      if (v < 0) v += x!.dims[k]!;
-      s += v * strides[k]!;
-    }
-    for (let j = 0; j < slab; j++) out[s + j] = f(out[s + j]!, updates!.data[i * slab + j]!);
-  }
-  return [nd(x!.dtype, x!.dims, out)];
-};
-
 function axesInput(node: Node, input: NdArray | undefined, opset: number): number[] | undefined {
   return opset >= 13 ? intsOf(input) : node.hasAttr("axes") ? node.getInts("axes") : undefined;
 }
@@ -343,17 +229,6 @@ const range: Kernel = (_node, [start, limit, delta]) => {
   return [nd(start!.dtype, [n], Float64Array.from({ length: n }, (_, i) => s + i * d))];
 };
 
-const nonZero: Kernel = (_node, [x]) => {
-  const hits: number[][] = [];
-  eachIndex(x!.dims, (index, flat) => {
-    if (x!.data[flat]) hits.push([...index]);
-  });
-  const r = x!.dims.length;
-  const out = new Float64Array(r * hits.length);
-  hits.forEach((h, j) => h.forEach((v, k) => (out[k * hits.length + j] = v)));
-  return [nd("int64", [r, hits.length], out)];
-};
-
 const shape: Kernel = (node, [x]) => {
   const r = x!.dims.length;
   const norm = (v: number) => Math.min(Math.max(v < 0 ? v + r : v, 0), r);
@@ -374,10 +249,6 @@ export const SHAPE_KERNELS: Record<string, Kernel> = {
   Concat: concat,
   Split: split,
   Slice: slice,
-  Gather: gather,
-  GatherElements: gatherElements,
-  ScatterElements: scatterElements,
-  ScatterND: scatterND,
   Squeeze: squeeze,
   Unsqueeze: unsqueeze,
   Expand: expand,
@@ -386,5 +257,4 @@ export const SHAPE_KERNELS: Record<string, Kernel> = {
   Constant: constant,
   ConstantOfShape: constantOfShape,
   Range: range,
-  NonZero: nonZero,
 };

@@ -11,6 +11,7 @@ import { Model } from "../model.ts";
 import type { Tensor } from "../tensor.ts";
 import { fromTensor, type Kernel, type NdArray, toTensor } from "./_array.ts";
 import { ELEMENTWISE_KERNELS } from "./_kernels_elementwise.ts";
+import { INDEX_KERNELS } from "./_kernels_index.ts";
 import { MATH_KERNELS } from "./_kernels_math.ts";
 import { NN_KERNELS } from "./_kernels_nn.ts";
 import { SHAPE_KERNELS } from "./_kernels_shape.ts";
@@ -19,6 +20,7 @@ const KERNELS: Record<string, Kernel> = {
   ...ELEMENTWISE_KERNELS,
   ...MATH_KERNELS,
   ...SHAPE_KERNELS,
+  ...INDEX_KERNELS,
   ...NN_KERNELS,
 };
 
