@@ -42,6 +42,12 @@ export async function buildForward(s: ExperimentSettings): Promise<Model> {
 /**
  * Sets the `seed` attribute of every Dropout node from `seed` and the node's position.
  *
+ * NOTE: ONNX Runtime seeds a Dropout kernel's generator once per session and
+ * then advances it, so two runs with the same seed draw the same masks, but a
+ * run resumed from a checkpoint starts the generator afresh: with dropout > 0
+ * its masks differ from the uninterrupted run's (with dropout 0, the default,
+ * a resumed run matches it exactly).
+ *
  * @param model the model (changed in place)
  * @param seed the run's seed
  * @returns the number of Dropout nodes seeded
