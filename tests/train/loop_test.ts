@@ -1,5 +1,6 @@
 // The training loop in this process: the run directory, metrics records, mixed-size last
-// batches, checkpoints kept, early stopping, init_from and an in-process abort + resume.
+// batches, checkpoints kept, early stopping, init_from, model.path, seeded dropout and an
+// in-process abort + resume.
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -12,6 +13,7 @@ import {
   loadExperimentData,
   readSettings,
 } from "../../lib/train/mod.ts";
+import { SHARED_DIR, sharedPath } from "../_shared.ts";
 import {
   abortWhen,
   compose,
@@ -221,5 +223,31 @@ Deno.test("resuming a finished run changes none of its figures or records", asyn
     assert.equal(again.status, "finished");
     assert.deepEqual(again.results.final, done.results.final);
     assert.equal(await Deno.readTextFile(join(done.runDir, "metrics.jsonl")), records);
+  });
+});
+
+Deno.test({
+  name: "model.path trains an ONNX export instead of the zoo network",
+  ignore: !SHARED_DIR,
+  fn: async () => {
+    await inTempDir(async (cwd) => {
+      const path = sharedPath("data/models/mnist/mlp.train.onnx");
+      const r = await experiment([...TINY, `+model.path=${path}`], cwd);
+      assert.equal(r.results.model, path);
+      // The reference mlp: 784→256→128→10, not the tiny budget's hidden=[32].
+      assert.equal(r.results.parameters, 235146);
+      assert.match(r.output, /Model .*mlp\.train\.onnx: 235146 trainable parameters/);
+    });
+  },
+});
+
+Deno.test("two runs with the same seed and dropout log the same records", async () => {
+  await inTempDir(async (cwd) => {
+    const args = [...TINY, "model.dropout=0.3", "trainer.training_iters=2"];
+    const a = await experiment([...args, "run_name=a"], cwd);
+    const b = await experiment([...args, "run_name=b"], cwd);
+    assert.deepEqual(await recordValues(a.runDir), await recordValues(b.runDir));
+    const c = await experiment([...args, "run_name=c", "seed=5"], cwd);
+    assert.notDeepEqual(await recordValues(c.runDir), await recordValues(a.runDir));
   });
 });
