@@ -95,7 +95,11 @@ export async function main(args: string[]): Promise<number> {
       config: j.config,
       runDir: j.runDir,
     })),
-    { nJobs, signal: watch.signal },
+    {
+      nJobs,
+      signal: watch.signal,
+      onJobStart: (j) => hydraLog(`\t${jobLine(j.num, j.overrides)}`),
+    },
   );
   await Deno.stdout.write(new TextEncoder().encode(`${formatSweepTable(results)}\n`));
   if (results.some((r) => r.status === "interrupted" || r.status === "not_started")) return 130;

@@ -43,6 +43,8 @@ export interface SweepRunOptions {
   signal?: AbortSignal;
   /** Progress and job lines (default stderr). */
   stream?: ProgressStream;
+  /** Announces a job as it starts (default: `[sweep] #0 : a=1` on the stream). */
+  onJobStart?: (job: SweepJob) => void;
 }
 
 function writer(stream: ProgressStream | undefined): (line: string) => void {
@@ -82,7 +84,8 @@ export async function runSweep(
     while (next < jobs.length && !options.signal?.aborted) {
       const i = next++;
       const job = jobs[i]!;
-      say(`[sweep] ${jobLine(job.num, job.overrides)}`);
+      if (options.onJobStart) options.onJobStart(job);
+      else say(`[sweep] ${jobLine(job.num, job.overrides)}`);
       const t = performance.now();
       const run = nJobs === 1 ? runInProcess : runInSubprocess;
       Object.assign(results[i]!, await run(job, options, nJobs, say));
