@@ -84,8 +84,13 @@ export function buildResults(f: RunFacts, outcome: LoopOutcome): Record<string, 
     timings: {
       wall_s: round(f.wallSeconds),
       train_s: round(st.seconds.train),
+      step_s: round(st.seconds.step),
       eval_s: round(st.seconds.eval),
       train_samples_per_s: st.seconds.train > 0 ? round(st.samples / st.seconds.train, 1) : null,
+      // Time of the epoch loops outside the train steps (data, schedule, logging), per step time.
+      pipeline_overhead: st.seconds.step > 0
+        ? round(st.seconds.train / st.seconds.step - 1, 4)
+        : null,
     },
     data: {
       name: s.data.name,

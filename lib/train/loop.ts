@@ -160,7 +160,10 @@ export class TrainLoop {
     const s = this.#s;
     const n = batch.y.length;
     s.lr = schedule.at(s.epoch, batch.index);
-    const r = await session.trainStep(batchFeeds(batch, this.#c.inputDims), { lr: s.lr });
+    const feeds = batchFeeds(batch, this.#c.inputDims);
+    const t = performance.now();
+    const r = await session.trainStep(feeds, { lr: s.lr });
+    s.seconds.step += (performance.now() - t) / 1000;
     if (!Number.isFinite(r.loss)) {
       throw new RangeError(
         `Training diverged at step ${

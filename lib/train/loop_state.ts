@@ -34,8 +34,11 @@ export interface LoopState {
   lastEval: Record<string, number> | null;
   /** Samples trained on. */
   samples: number;
-  /** Seconds spent training and evaluating (summed over resumed sessions). */
-  seconds: { train: number; eval: number };
+  /**
+   * Seconds spent training (epoch loops), inside the train steps themselves, and
+   * evaluating, summed over resumed sessions.
+   */
+  seconds: { train: number; step: number; eval: number };
 }
 
 /** The state of a run that has not started. */
@@ -53,7 +56,7 @@ export function initialLoopState(): LoopState {
     bestCheckpoint: null,
     lastEval: null,
     samples: 0,
-    seconds: { train: 0, eval: 0 },
+    seconds: { train: 0, step: 0, eval: 0 },
   };
 }
 
@@ -81,5 +84,6 @@ export function loopStateOf(state: CheckpointState, where: string): LoopState {
       );
     }
   }
-  return { ...initialLoopState(), ...s, step: state.step } as LoopState;
+  const seconds = { ...initialLoopState().seconds, ...s.seconds };
+  return { ...initialLoopState(), ...s, seconds, step: state.step } as LoopState;
 }
