@@ -13,6 +13,7 @@ import { DataLoader } from "../data/mod.ts";
 import { modelToBytes } from "../onnx/mod.ts";
 import type { ProgressStream, Sink } from "../track/mod.ts";
 import { saveArtifacts } from "./artifacts.ts";
+import { listCheckpoints } from "./checkpoint.ts";
 import { TrainLoop } from "./loop.ts";
 import { initialLoopState } from "./loop_state.ts";
 import { LrSchedule } from "./schedulers.ts";
@@ -178,6 +179,8 @@ async function execute(
       progressSeconds: options.progressSeconds,
     }, state);
     const outcome = await loop.run();
+    // A session that saved none (a finished run resumed) points at the run's latest.
+    outcome.lastCheckpoint ??= (await listCheckpoints(runDir)).at(-1)?.dir ?? null;
     const modelPath = join(runDir, "model.onnx");
     await writeBytesAtomic(modelPath, modelToBytes(p.session.inferenceModel()));
     const facts: RunFacts = {

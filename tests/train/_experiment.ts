@@ -93,7 +93,8 @@ export async function trainCli(
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", TRAIN_CLI, ...args],
     cwd: options.cwd,
-    env: { WANDB_API_KEY: "", ...options.env },
+    // INIT_CWD (set by `deno task`) would send the run to the task's folder.
+    env: { WANDB_API_KEY: "", INIT_CWD: options.cwd, ...options.env },
     stdout: "piped",
     stderr: "piped",
   }).output();

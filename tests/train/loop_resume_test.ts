@@ -32,13 +32,15 @@ async function cutRun(cwd: string, name: string, checkpoint: string, signal: Den
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", TRAIN_CLI, ...RUN, `run_name=${name}`],
     cwd,
-    env: { WANDB_API_KEY: "" },
+    env: { WANDB_API_KEY: "", INIT_CWD: cwd },
     stdout: "null",
     stderr: "piped",
   }).spawn();
   const root = join(cwd, "results", "cnn", "default");
   let runDir = "";
-  for (let t = 0; t < 6000; t++) {
+  let exited = false;
+  child.status.then(() => (exited = true));
+  for (let t = 0; t < 6000 && !exited; t++) {
     if (!runDir && await exists(root)) {
       runDir = [...Deno.readDirSync(root)].map((e) =>
         join(root, e.name)
@@ -47,6 +49,7 @@ async function cutRun(cwd: string, name: string, checkpoint: string, signal: Den
     if (runDir && await exists(join(runDir, "checkpoints", checkpoint, "state.json"))) break;
     await new Promise((r) => setTimeout(r, 10));
   }
+  assert.ok(runDir, "the run started");
   child.kill(signal);
   const status = await child.status;
   const stderr = new TextDecoder().decode(await new Response(child.stderr).arrayBuffer());

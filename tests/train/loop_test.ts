@@ -222,6 +222,7 @@ Deno.test("resuming a finished run changes none of its figures or records", asyn
     ], cwd);
     assert.equal(again.status, "finished");
     assert.deepEqual(again.results.final, done.results.final);
+    assert.deepEqual(again.results.paths, done.results.paths);
     assert.equal(await Deno.readTextFile(join(done.runDir, "metrics.jsonl")), records);
   });
 });
