@@ -202,7 +202,8 @@ Deno.test("an abort saves a checkpoint; resuming gives the uninterrupted run's r
     assert.ok(cut.checkpoint?.endsWith("checkpoint_000002"), String(cut.checkpoint));
     const state = (await loadCheckpoint(cut.checkpoint!)).state;
     assert.ok((state.batch as number) > 0, "the checkpoint is inside the epoch");
-    const resumed = await experiment([...args, `trainer.resume=${cut.runDir}`], cwd);
+    // Resumed from the checkpoint folder itself (a run directory works too).
+    const resumed = await experiment([...args, `trainer.resume=${cut.checkpoint}`], cwd);
     assert.equal(resumed.runDir, cut.runDir);
     assert.equal(resumed.status, "finished");
     assert.deepEqual(await recordValues(cut.runDir), await recordValues(full.runDir));
