@@ -14,6 +14,7 @@ const ALL: string[] = [
   "web",
   "serve",
   "optimize",
+  "train",
 ];
 
 if (import.meta.main) {

@@ -67,5 +67,6 @@ export {
   type Size,
   type TransformSpec,
 } from "./transforms.ts";
+export { probeSampleDims } from "./probe.ts";
 export { type Batch, DataLoader, type LoaderMode, type LoaderOptions } from "./loader.ts";
 export type { BadSample } from "./_batch.ts";

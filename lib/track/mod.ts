@@ -11,6 +11,8 @@
  *   precision/recall and the confusion matrix, as scikit-learn defines them;
  *   {@linkcode BestTracker}: best value and iterations since improvement per metric.
  * - {@linkcode ProgressBar} and {@linkcode formatIterationSummary} for the console.
+ * - {@linkcode WandbSink}: the run sent to Weights & Biases over W&B's HTTP protocol
+ *   (GraphQL `UpsertBucket` + `file_stream`), posted in the background, resumable.
  *
  * @example
  * ```ts
@@ -59,3 +61,4 @@ export {
   type ProgressOptions,
   type ProgressStream,
 } from "./progress.ts";
+export { historyRows, newRunId, WandbError, type WandbOptions, WandbSink } from "./wandb_sink.ts";

@@ -46,12 +46,14 @@ export function checkpointName(index: number): string {
  * @param runDir the run directory
  * @param index checkpoint index (usually the iteration)
  * @param ckpt tensors and state
+ * @param options `files`: more files written into the folder with it (e.g. `inference_model.onnx`)
  * @returns the checkpoint directory
  */
 export async function saveCheckpoint(
   runDir: string,
   index: number,
   ckpt: Checkpoint,
+  options: { files?: Readonly<Record<string, Uint8Array>> } = {},
 ): Promise<string> {
   const root = join(runDir, "checkpoints");
   await Deno.mkdir(root, { recursive: true });
@@ -66,6 +68,9 @@ export async function saveCheckpoint(
     );
     await Deno.writeFile(join(tmp, "optimizer.safetensors"), encodeSafetensors(ckpt.optimizer));
     await Deno.writeTextFile(join(tmp, "state.json"), JSON.stringify(ckpt.state, null, 2) + "\n");
+    for (const [name, bytes] of Object.entries(options.files ?? {})) {
+      await Deno.writeFile(join(tmp, name), bytes);
+    }
     // A directory cannot be renamed over a non-empty one: move the old one
     // aside first, so that some complete checkpoint exists at every moment.
     const old = `${tmp}.old`;

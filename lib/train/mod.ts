@@ -1,6 +1,15 @@
 /**
- * Training: optimizers as graph pieces, checkpoints in safetensors, and (with
- * the autodiff artifacts) the training session and loop.
+ * Training: optimizers as graph pieces, checkpoints in safetensors, the
+ * training artifacts and session, and the experiment that `deno task train`
+ * runs.
+ *
+ * - {@linkcode runExperiment}: a composed config to a complete run directory
+ *   (settings checked by {@linkcode readSettings} before any file is written,
+ *   data from `data:`, model from `model:`, {@linkcode TrainLoop} with
+ *   {@linkcode LrSchedule}, {@linkcode EarlyStopping}, checkpoints, resume and
+ *   `init_from`, W&B when `WANDB_API_KEY` is set).
+ * - {@linkcode runSweep} and {@linkcode formatSweepTable} for `-m` sweeps;
+ *   {@linkcode withResumeOverrides} and {@linkcode watchInterrupts} for the CLI.
  *
  * ```ts
  * import assert from "node:assert/strict";
@@ -61,3 +70,44 @@ export {
   TrainSession,
   type TrainSessionOptions,
 } from "./session.ts";
+export {
+  checkSchedulerSpec,
+  LrSchedule,
+  scheduledLr,
+  type SchedulerName,
+  SCHEDULERS,
+  type SchedulerSpec,
+  type ScheduleSpan,
+} from "./schedulers.ts";
+export {
+  EarlyStopping,
+  type EarlyStoppingOptions,
+  type EarlyStoppingState,
+} from "./early_stopping.ts";
+export {
+  type DataSettings,
+  type ExperimentSettings,
+  readSettings,
+  TRAIN_LOSSES,
+  type TrainerSettings,
+} from "./settings.ts";
+export { type ExperimentData, loadExperimentData } from "./experiment_data.ts";
+export { buildForward, type InitReport, initWeights, seedDropout } from "./experiment_model.ts";
+export { checkpointState, initialLoopState, type LoopState, loopStateOf } from "./loop_state.ts";
+export { type LoopContext, type LoopOutcome, TrainLoop } from "./loop.ts";
+export { batchFeeds, evaluateSession } from "./evaluate.ts";
+export { findResumePoint, type ResumePoint, runDirOfPath, withResumeOverrides } from "./resume.ts";
+export {
+  type ExperimentOptions,
+  type ExperimentResult,
+  runExperiment,
+  runExperimentDir,
+} from "./experiment.ts";
+export {
+  formatSweepTable,
+  runSweep,
+  type SweepJob,
+  type SweepJobResult,
+  type SweepRunOptions,
+} from "./sweep.ts";
+export { type InterruptOptions, type InterruptWatch, watchInterrupts } from "./interrupt.ts";

@@ -50,6 +50,7 @@ Deno.test("train --cfg job prints the composed default experiment as YAML", asyn
     "experiment_name",
     "run_name",
     "seed",
+    "loss",
     "trainer",
     "tracking",
   ]);
@@ -156,10 +157,13 @@ Deno.test("train -m --cfg job prints each job's launcher line and config", async
 
 Deno.test("train without --cfg creates the run directory with Hydra's files", async () => {
   const cwd = await Deno.makeTempDir();
-  const { code, stdout, stderr } = await train(["model=mlp", "run_name=smoke"], { cwd });
+  const tiny = [
+    "data.num_samples=200",
+    "trainer.training_iters=1",
+    "trainer.epochs_per_iteration=1",
+  ];
+  const { code, stderr } = await train(["model=mlp", "run_name=smoke", ...tiny], { cwd });
   assert.equal(code, 0, stderr);
-  assert.match(stderr, /Training arrives with the training issue/);
-  assert.equal((yaml(stdout).get("model") as Map<string, unknown>).get("name"), "mlp");
   const runs = [...Deno.readDirSync(`${cwd}/results/mlp/default`)].map((e) => e.name);
   assert.equal(runs.length, 1);
   assert.match(runs[0], /^smoke_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}$/);
@@ -179,18 +183,25 @@ Deno.test("train without --cfg creates the run directory with Hydra's files", as
   assert.deepEqual(parseYaml(Deno.readTextFileSync(`${dir}/.hydra/overrides.yaml`), "o"), [
     "model=mlp",
     "run_name=smoke",
+    ...tiny,
   ]);
   await Deno.remove(cwd, { recursive: true });
 });
 
 Deno.test("train -m runs each job in its own numbered directory under the sweep directory", async () => {
   const cwd = await Deno.makeTempDir();
-  const { code, stderr } = await train(["-m", "seed=1,2,3"], { cwd });
+  const tiny = [
+    "model=mlp",
+    "data.num_samples=200",
+    "trainer.training_iters=1",
+    "trainer.epochs_per_iteration=1",
+  ];
+  const { code, stderr } = await train(["-m", "seed=1,2,3", ...tiny], { cwd });
   assert.equal(code, 0, stderr);
   assert.match(stderr, /Launching 3 jobs locally/);
-  const sweeps = [...Deno.readDirSync(`${cwd}/results/cnn/default`)].map((e) => e.name);
+  const sweeps = [...Deno.readDirSync(`${cwd}/results/mlp/default`)].map((e) => e.name);
   assert.equal(sweeps.length, 1);
-  const sweep = `${cwd}/results/cnn/default/${sweeps[0]}`;
+  const sweep = `${cwd}/results/mlp/default/${sweeps[0]}`;
   assert.deepEqual([...Deno.readDirSync(sweep)].map((e) => e.name).sort(), [
     "0",
     "1",
