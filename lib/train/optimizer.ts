@@ -164,7 +164,9 @@ function globalNorm(g: GraphBuilder, grads: Value[]): Value {
 type Ctx = Record<string, Value>;
 
 function sgdContext(g: GraphBuilder, s: Required<OptimizerSpec>, step: Value): Ctx {
-  if (s.momentum === 0) return {};
+  // With dampening 0 a zero-initialized buffer already equals the first gradient
+  // after one update, so the first-step special case costs nothing to skip.
+  if (s.momentum === 0 || s.dampening === 0) return {};
   // PyTorch starts the buffer as a copy of the first gradient, not from zero.
   const first = g.op("Equal", [step, 1]);
   return { gradCoef: g.op("Where", [first, 1, g.scalar(1 - s.dampening)]) };
@@ -181,10 +183,8 @@ function sgdUpdate(
   let d = s.weightDecay !== 0 ? g.op("Add", [grad, g.op("Mul", [e.param, s.weightDecay])]) : grad;
   const states: Value[] = [];
   if (s.momentum !== 0) {
-    const buf = g.op("Add", [
-      g.op("Mul", [e.states[0]!, s.momentum]),
-      g.op("Mul", [d, ctx.gradCoef!]),
-    ]);
+    const scaled = ctx.gradCoef ? g.op("Mul", [d, ctx.gradCoef]) : d;
+    const buf = g.op("Add", [g.op("Mul", [e.states[0]!, s.momentum]), scaled]);
     states.push(buf);
     d = s.nesterov ? g.op("Add", [d, g.op("Mul", [buf, s.momentum])]) : buf;
   }
@@ -195,9 +195,12 @@ function adamContext(g: GraphBuilder, s: Required<OptimizerSpec>, lr: Value, ste
   const [b1, b2] = s.betas;
   const bc1 = g.op("Sub", [1, g.op("Pow", [g.scalar(b1), step])]);
   const bc2 = g.op("Sub", [1, g.op("Pow", [g.scalar(b2), step])]);
+  // m / (√v/√bc2 + eps) · lr/bc1 == m / (√v + eps·√bc2) · (lr·√bc2/bc1): the
+  // scalar work moves out of the per-element chain (one full-size op fewer).
+  const bc2Sqrt = g.op("Sqrt", [bc2]);
   const ctx: Ctx = {
-    stepSize: g.op("Div", [lr, bc1]),
-    bc2Sqrt: g.op("Sqrt", [bc2]),
+    stepSize: g.op("Div", [g.op("Mul", [lr, bc2Sqrt]), bc1]),
+    epsScaled: g.op("Mul", [bc2Sqrt, s.eps]),
   };
   if (s.name === "adamw" && s.weightDecay !== 0) {
     ctx.decay = g.op("Sub", [1, g.op("Mul", [lr, s.weightDecay])]);
@@ -223,7 +226,7 @@ function adamUpdate(
     g.op("Mul", [e.states[1]!, b2]),
     g.op("Mul", [g.op("Mul", [d, d]), 1 - b2]),
   ]);
-  const denom = g.op("Add", [g.op("Div", [g.op("Sqrt", [v]), ctx.bc2Sqrt!]), s.eps]);
+  const denom = g.op("Add", [g.op("Sqrt", [v]), ctx.epsScaled!]);
   const upd = g.op("Mul", [g.op("Div", [m, denom]), ctx.stepSize!]);
   return { param: g.op("Sub", [p, upd]), states: [m, v] };
 }
