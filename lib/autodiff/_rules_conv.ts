@@ -56,14 +56,16 @@ function product(xs: readonly number[]): number {
 
 /**
  * Conv: `dX = ConvTranspose(dY, W)` with the same window (see
- * `convInputGrad`); `dW` from the unfolded input
- * (a grouped Conv with one-hot kernels turns X into its patches,
- * `[N, C·k, …out]`) times dY in one batched MatMul, summed over the batch;
- * `dB = Σ dY`.
+ * `convInputGrad`); `dW` for 2-D convs with enough channels by one Conv over
+ * the batch with the input laid out channels-last along the width (see
+ * `convKernelGradWide`), else from the unfolded input (a grouped Conv with
+ * one-hot kernels turns X into its patches, `[N, C·k, …out]`) times dY in one
+ * batched MatMul, summed over the batch; `dB = Σ dY`.
  *
  * NOTE: the patches route runs 2 to 5 times faster in onnxruntime than a Conv
- * whose kernel is dY (ORT cannot pre-pack it and im2cols a huge input); one
- * group per channel keeps ORT from re-laying the unfold out in NCHWc blocks.
+ * whose kernel is dY over the NCHW input (its GEMM has only kh·kw columns);
+ * one group per channel keeps ORT from re-laying the unfold out in NCHWc
+ * blocks.
  */
 function conv(c: GradContext): (Value | undefined)[] {
   const x = c.x(0);
@@ -135,6 +137,11 @@ function convKernelGrad(
   group: number,
 ): Value {
   const kk = product(win.kernel);
+  // the wide route's GEMM has one column per tap and channel: too few columns
+  // (one or two input channels per group) leave its vector lanes idle
+  if (win.spatial.length === 2 && win.dilations[1] === 1 && wd[1]! * kk >= WIDE_MIN_COLUMNS) {
+    return convKernelGradWide(c, x, dy, wd, win, group);
+  }
   const channels = wd[1]! * group;
   // one-hot kernels, one group per input channel: output channel c·kk + k holds
   // tap k of channel c
@@ -158,6 +165,62 @@ function convKernelGrad(
   const perm = group === 1 ? [0, 2, 1] : [0, 1, 3, 2];
   const m = c.op("MatMul", [d, c.op("Transpose", [p], { perm })]);
   return c.op("Reshape", [c.reduce("ReduceSum", m, [0], false), c.ints(wd)]);
+}
+
+/** Fewest taps × channels per group for which the wide dW route pays off. */
+const WIDE_MIN_COLUMNS = 32;
+
+/**
+ * dW of a 2-D Conv (width dilation 1) as ONE Conv over the whole batch: X laid
+ * out `[1, G·N, H, W·Cg]` (channels innermost along the width), convolved
+ * with dY as the kernel (`[O, N, Ho, Wo]`, group G) with the forward's
+ * dilations as strides, its strides as dilations (the width's times Cg) and
+ * its pads (the width's times Cg), gives `[1, O, kh, kw·Cg]`: dW laid out
+ * `[O, kh, kw, Cg]`. Output column `b·Cg + c` meets input column
+ * `(j·sw + b)·Cg + c` at kernel column j: channel c at tap b, as the forward.
+ *
+ * NOTE: one GEMM with the batch and output pixels as its depth and taps ×
+ * channels as its columns; about twice as fast in onnxruntime as the patches
+ * route (which writes the unfolded input, 9× the input for 3×3, then reads it
+ * back in per-example GEMMs and sums them).
+ */
+function convKernelGradWide(
+  c: GradContext,
+  x: Value,
+  dy: Value,
+  wd: number[],
+  win: Window,
+  group: number,
+): Value {
+  const [o, cg, kh, kw] = wd as [number, number, number, number];
+  const [h, w] = win.spatial as [number, number];
+  const [ho, wo] = win.out as [number, number];
+  const [sh, sw] = win.strides as [number, number];
+  const dh = win.dilations[0]!;
+  const [pt, pl, pb, pr] = win.pads as [number, number, number, number];
+  const channelsLast = group === 1
+    ? c.op("Transpose", [x], { perm: [0, 2, 3, 1] })
+    : c.op("Transpose", [c.op("Reshape", [x, c.ints([-1, group, cg, h, w])])], {
+      perm: [1, 0, 3, 4, 2],
+    });
+  const wide = c.op("Reshape", [channelsLast, c.ints([1, -1, h, w * cg])]);
+  const kernel = c.op("Transpose", [dy], { perm: [1, 0, 2, 3] });
+  let out = c.op("Conv", [wide, kernel], {
+    kernel_shape: [ho, wo],
+    strides: [dh, 1],
+    dilations: [sh, sw * cg],
+    pads: [pt, pl * cg, pb, pr * cg],
+    group: group === 1 ? undefined : group,
+  });
+  // taps past the kernel when the pads reach beyond the last window
+  const rows = Math.floor((h + pt + pb - (ho - 1) * sh - 1) / dh) + 1;
+  const cols = cg * (w + pl + pr - (wo - 1) * sw);
+  if (rows !== kh || cols !== kw * cg) {
+    out = c.op("Slice", [out, c.ints([0, 0]), c.ints([kh, kw * cg]), c.ints([2, 3])]);
+  }
+  return c.op("Transpose", [c.op("Reshape", [out, c.ints([o, kh, kw, cg])])], {
+    perm: [0, 3, 1, 2],
+  });
 }
 
 /**

@@ -55,6 +55,39 @@ const convs: Record<string, ConvCase> = {
   },
   "auto_pad SAME_LOWER": { x: [1, 1, 4, 4], w: [2, 1, 2, 2], attrs: { auto_pad: "SAME_LOWER" } },
   "auto_pad VALID": { x: [1, 1, 5, 4], w: [1, 1, 2, 2], attrs: { auto_pad: "VALID" } },
+  // 4+ channels per group: dW by the wide route (one Conv over the batch)
+  "wide dW: 3x3 pad 1": {
+    x: [2, 4, 5, 5],
+    w: [3, 4, 3, 3],
+    attrs: { pads: [1, 1, 1, 1] },
+    bias: true,
+  },
+  "wide dW: stride 2 pad 1, taps cut": {
+    x: [2, 4, 6, 6],
+    w: [2, 4, 3, 3],
+    attrs: { strides: [2, 2], pads: [1, 1, 1, 1] },
+  },
+  "wide dW: asymmetric pads and strides": {
+    x: [1, 5, 6, 7],
+    w: [2, 5, 2, 3],
+    attrs: { strides: [1, 2], pads: [0, 1, 2, 0] },
+  },
+  "wide dW: height dilation 2": {
+    x: [1, 4, 7, 6],
+    w: [2, 4, 3, 3],
+    attrs: { dilations: [2, 1], pads: [2, 1, 1, 0] },
+  },
+  "wide dW: groups 2": {
+    x: [2, 8, 4, 5],
+    w: [6, 4, 3, 3],
+    attrs: { group: 2, pads: [1, 1, 1, 1] },
+    bias: true,
+  },
+  "wide dW: auto_pad SAME_UPPER stride 2": {
+    x: [1, 4, 5, 5],
+    w: [2, 4, 3, 3],
+    attrs: { auto_pad: "SAME_UPPER", strides: [2, 2] },
+  },
   "1-D": { x: [2, 2, 9], w: [3, 2, 3], attrs: { strides: [2], pads: [1, 0] }, bias: true },
   "3-D": { x: [1, 2, 4, 4, 3], w: [2, 2, 2, 2, 2], attrs: { pads: [1, 0, 0, 0, 1, 1] } },
 };
