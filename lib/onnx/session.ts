@@ -33,6 +33,16 @@ export interface SessionOptions {
   /** ORT log level, 0 (verbose) to 4 (fatal); default 3 (errors). */
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
   executionMode?: "sequential" | "parallel";
+  /** Reuse memory-block plans across runs of the same shapes (ORT's default: true). */
+  enableMemPattern?: boolean;
+  /** ORT's CPU arena allocator (ORT's default: true). */
+  enableCpuMemArena?: boolean;
+  /**
+   * ORT session config entries by their full key, e.g.
+   * `{ "optimization.disable_specified_optimizers": "NchwcTransformer" }` or
+   * `{ "session.intra_op.allow_spinning": "0" }`.
+   */
+  config?: Record<string, string>;
 }
 
 /** Feeds: graph input name → tensor (this layer's or ORT's). */
@@ -74,6 +84,7 @@ export class Session {
   readonly #ort: ort.InferenceSession;
   readonly #profilePrefix?: string;
   readonly #inputNames: Set<string>;
+  readonly #outputInfo: Map<string, ValueInfo>;
   #released = false;
 
   private constructor(session: ort.InferenceSession, providers: string[], profilePrefix?: string) {
@@ -85,6 +96,7 @@ export class Session {
       metadataInfo(name, session.outputMetadata[i])
     );
     this.#inputNames = new Set(session.inputNames);
+    this.#outputInfo = new Map(this.outputs.map((o) => [o.name, o]));
   }
 
   /**
@@ -125,6 +137,9 @@ export class Session {
       optimizedModelFilePath: options.optimizedModelFilePath,
       logSeverityLevel: options.logSeverityLevel ?? 3,
       executionMode: options.executionMode,
+      enableMemPattern: options.enableMemPattern,
+      enableCpuMemArena: options.enableCpuMemArena,
+      extra: options.config,
     };
     // NOTE: onnxruntime-node rejects keys that are present but undefined.
     for (const [k, v] of Object.entries(ortOptions)) {
@@ -160,20 +175,21 @@ export class Session {
    * @param feeds One tensor per required graph input.
    * @param options `outputs`: names to fetch (default all); `into`: preallocated
    *   output tensors that ORT writes into (only those outputs are fetched), so a
-   *   loop can reuse its buffers.
+   *   loop can reuse its buffers (ORT tensors made once and reused spare the
+   *   conversion on every run).
    * @returns Output name → tensor (data shared with ORT's result, or the `into` tensors).
    * @throws {TypeError} For an unknown input or output name, a missing input or a wrong dtype.
    * @throws {RangeError} For dims that do not fit the input's declared shape.
    */
-  async run(
+  async run<T extends Tensor | ort.Tensor = Tensor>(
     feeds: Feeds,
-    options: { outputs?: string[]; into?: Record<string, Tensor> } = {},
-  ): Promise<Record<string, Tensor>> {
+    options: { outputs?: string[]; into?: Record<string, T> } = {},
+  ): Promise<Record<string, T>> {
     if (this.#released) throw new Error("Cannot run: the session was released");
     const ortFeeds = this.checkFeeds(feeds);
     const names = options.into ? Object.keys(options.into) : options.outputs;
     for (const name of names ?? []) {
-      const info = this.outputs.find((o) => o.name === name);
+      const info = this.#outputInfo.get(name);
       if (!info) {
         throw new TypeError(
           `Unknown output "${name}": expected one of ${
@@ -182,22 +198,24 @@ export class Session {
         );
       }
       const target = options.into?.[name];
-      if (target && info.dtype && target.dtype !== info.dtype) {
-        throw new TypeError(
-          `Output buffer "${name}" has dtype ${target.dtype}, expected ${info.dtype}`,
-        );
+      const dtype = target && (isOrtTensor(target) ? target.type : target.dtype);
+      if (dtype && info.dtype && dtype !== info.dtype) {
+        throw new TypeError(`Output buffer "${name}" has dtype ${dtype}, expected ${info.dtype}`);
       }
     }
     if (options.into) {
       const fetches: Record<string, ort.Tensor> = {};
-      for (const [name, t] of Object.entries(options.into)) fetches[name] = toOrtTensor(t);
+      for (const name in options.into) {
+        const t = options.into[name]!;
+        fetches[name] = isOrtTensor(t) ? t : toOrtTensor(t);
+      }
       await this.#ort.run(ortFeeds, fetches);
       return { ...options.into };
     }
     const result = names ? await this.#ort.run(ortFeeds, names) : await this.#ort.run(ortFeeds);
     const out: Record<string, Tensor> = {};
     for (const [name, value] of Object.entries(result)) out[name] = fromOrtTensor(value);
-    return out;
+    return out as Record<string, T>;
   }
 
   /**
@@ -221,19 +239,23 @@ export class Session {
     const out: Record<string, ort.Tensor> = {};
     for (const info of this.inputs) {
       const feed = feeds[info.name];
-      const want = `${info.dtype ?? "?"} ${formatDims(info.dims)}`;
-      if (feed === undefined) throw new TypeError(`Missing input "${info.name}": expected ${want}`);
-      const dtype = (isOrtTensor(feed) ? feed.type : feed.dtype) as DType;
-      const dims = [...feed.dims].map(Number);
+      const want = () => `${info.dtype ?? "?"} ${formatDims(info.dims)}`;
+      if (feed === undefined) {
+        throw new TypeError(`Missing input "${info.name}": expected ${want()}`);
+      }
+      const ortFeed = isOrtTensor(feed);
+      const dtype = (ortFeed ? feed.type : feed.dtype) as DType;
+      const dims = feed.dims as readonly number[];
       if (info.dtype && dtype !== info.dtype) {
-        throw new TypeError(`Input "${info.name}" has dtype ${dtype}, expected ${want}`);
+        throw new TypeError(`Input "${info.name}" has dtype ${dtype}, expected ${want()}`);
       }
       checkDims(info, dims, symbols);
-      const n = isOrtTensor(feed) ? feed.size : feed.data.length;
-      if (!isOrtTensor(feed) && n !== numel(dims)) {
-        throw new RangeError(`Input "${info.name}" has ${n} elements for dims ${formatDims(dims)}`);
+      if (!ortFeed && feed.data.length !== numel(dims)) {
+        throw new RangeError(
+          `Input "${info.name}" has ${feed.data.length} elements for dims ${formatDims(dims)}`,
+        );
       }
-      out[info.name] = isOrtTensor(feed) ? feed : toOrtTensor(feed);
+      out[info.name] = ortFeed ? feed : toOrtTensor(feed);
     }
     return out;
   }
@@ -263,7 +285,11 @@ export class Session {
   }
 }
 
-function checkDims(info: ValueInfo, dims: number[], symbols: Map<string, [number, string]>): void {
+function checkDims(
+  info: ValueInfo,
+  dims: readonly number[],
+  symbols: Map<string, [number, string]>,
+): void {
   const want = info.dims;
   if (!want) return;
   const fail = () => {
@@ -272,7 +298,8 @@ function checkDims(info: ValueInfo, dims: number[], symbols: Map<string, [number
     );
   };
   if (want.length !== dims.length) fail();
-  want.forEach((d: Dim, i) => {
+  for (let i = 0; i < want.length; i++) {
+    const d: Dim = want[i]!;
     if (typeof d === "number" && d !== dims[i]) fail();
     if (typeof d === "string" && d !== "") {
       const seen = symbols.get(d);
@@ -285,7 +312,7 @@ function checkDims(info: ValueInfo, dims: number[], symbols: Map<string, [number
       }
       symbols.set(d, [dims[i]!, info.name]);
     }
-  });
+  }
 }
 
 function metadataInfo(

@@ -57,6 +57,31 @@ Deno.test("Session.run() writes into preallocated output tensors", async () => {
   }
 });
 
+Deno.test("Session.run() writes into reused ORT tensors and takes session config entries", async () => {
+  const s = await Session.create(MLP, {
+    intraOpThreads: 1,
+    enableMemPattern: false,
+    config: { "optimization.disable_specified_optimizers": "NchwcTransformer" },
+  });
+  try {
+    const x = tensor("float32", [2, 784], Float32Array.from({ length: 1568 }, (_, i) => i % 3));
+    const want = (await s.run({ input: x })).logits!;
+    const data = new Float32Array(20);
+    const out = new ort.Tensor("float32", data, [2, 10]);
+    for (let i = 0; i < 2; i++) {
+      const got = await s.run({ input: x }, { into: { logits: out } });
+      assert.equal(got.logits, out);
+    }
+    assert.deepEqual(data, want.data);
+    await assert.rejects(
+      () => s.run({ input: x }, { into: { logits: new ort.Tensor("int32", new Int32Array(20)) } }),
+      /Output buffer "logits" has dtype int32, expected float32/,
+    );
+  } finally {
+    await s.release();
+  }
+});
+
 Deno.test("Session.run() rejects wrong names, dtypes and dims before ORT runs", async () => {
   const s = await Session.create(MLP);
   try {
