@@ -2,11 +2,22 @@
  * `TrainSession`: runs the training artifacts in onnxruntime-node. Parameters,
  * optimizer state and running statistics live in preallocated buffers, two per
  * slot: a step reads one and ORT writes the updated values straight into the
- * other, then they swap — no per-step allocation of the model.
+ * other, then they swap — no per-step allocation of the model. The ORT
+ * tensors over both buffers of every slot are made once, so a step hands ORT
+ * the same objects each time (converting some hundred tensors per step
+ * costs as much as the small models' kernels).
  *
  * @module
  */
-import { type Model, Session, type SessionOptions, type Tensor, tensor } from "../onnx/mod.ts";
+import type * as ort from "onnxruntime-node";
+import {
+  type Model,
+  Session,
+  type SessionOptions,
+  type Tensor,
+  tensor,
+  toOrtTensor,
+} from "../onnx/mod.ts";
 import { exportInferenceModel, type TrainingArtifacts } from "./artifacts.ts";
 import { type Checkpoint, type CheckpointState, checkTensorsMatch } from "./checkpoint.ts";
 import { GRAD_NORM_OUTPUT, LR_INPUT, STEP_INPUT } from "./optimizer.ts";
@@ -39,19 +50,47 @@ export interface StepResult {
   logits?: Tensor;
 }
 
-/** Two buffers per slot; `current` is fed, `next` receives the update. */
+/**
+ * Two buffers per slot and their ORT tensors; `buffers[parity]` is fed,
+ * the other receives the update.
+ */
 interface Slot {
   name: string;
   dims: number[];
-  current: Float32Array;
-  next: Float32Array;
+  buffers: [Float32Array, Float32Array];
+  ort: [ort.Tensor, ort.Tensor];
 }
 
 function slot(name: string, dims: number[], init?: Tensor): Slot {
-  const n = dims.reduce((a, b) => a * b, 1);
-  const current = new Float32Array(n);
-  if (init) current.set(init.data as Float32Array);
-  return { name, dims, current, next: new Float32Array(n) };
+  const n = numel({ dims });
+  const buffers: Slot["buffers"] = [new Float32Array(n), new Float32Array(n)];
+  if (init) buffers[0].set(init.data as Float32Array);
+  return {
+    name,
+    dims,
+    buffers,
+    ort: [
+      toOrtTensor(tensor("float32", dims, buffers[0])),
+      toOrtTensor(tensor("float32", dims, buffers[1])),
+    ],
+  };
+}
+
+/** Element count of a slot. */
+function numel(s: { dims: number[] }): number {
+  return s.dims.reduce((a, b) => a * b, 1);
+}
+
+/** Feeds and fetches of the fused step for one parity of the buffers. */
+interface FusedBinding {
+  feeds: Record<string, ort.Tensor>;
+  into: Record<string, ort.Tensor>;
+}
+
+/** A float32 scalar whose ORT tensor is made once. */
+function scalarSlot(): { data: Float32Array; ort: ort.Tensor } {
+  const data = new Float32Array(1);
+  return { data, ort: toOrtTensor(tensor("float32", [], data)) };
 }
 
 /** Training and evaluation over generated artifacts. */
@@ -65,8 +104,17 @@ export class TrainSession {
   #buffers: Slot[];
   #frozen: Map<string, Tensor>;
   #steps = 0;
-  #scalars = { loss: new Float32Array(1), gradNorm: new Float32Array(1) };
-  #logits = new Map<number, Float32Array>();
+  /** Which buffer of every slot holds the current values. */
+  #parity: 0 | 1 = 0;
+  #scalars = {
+    loss: scalarSlot(),
+    gradNorm: scalarSlot(),
+    lr: scalarSlot(),
+    step: scalarSlot(),
+  };
+  /** Fused step feeds and fetches per parity, batch and logits left to fill. */
+  #bindings?: [FusedBinding, FusedBinding];
+  #logits = new Map<number, { data: Float32Array; ort: ort.Tensor }>();
   #classes: number;
 
   private constructor(
@@ -85,6 +133,7 @@ export class TrainSession {
     this.#frozen = new Map([...weights].filter(([k]) => !live.has(k)));
     const out = artifacts.eval.graph.outputs.find((o) => o.name === artifacts.logits);
     this.#classes = Number(out?.dims?.[1] ?? 0);
+    if (!this.#opt) this.#bindings = [this.#fusedBinding(0), this.#fusedBinding(1)];
   }
 
   /**
@@ -137,18 +186,50 @@ export class TrainSession {
     return b;
   }
 
-  #feeds(batch: TrainBatch, slots: Slot[]): Record<string, Tensor> {
-    const feeds: Record<string, Tensor> = {
+  /** Every slot that a step updates: parameters, optimizer states, running statistics. */
+  #allSlots(): Slot[] {
+    return [...this.#params, ...this.#states.flat(), ...this.#buffers];
+  }
+
+  #fusedBinding(parity: 0 | 1): FusedBinding {
+    const a = this.artifacts;
+    const feeds: Record<string, ort.Tensor> = {
+      [LR_INPUT]: this.#scalars.lr.ort,
+      [STEP_INPUT]: this.#scalars.step.ort,
+    };
+    const into: Record<string, ort.Tensor> = {
+      [a.loss]: this.#scalars.loss.ort,
+      [GRAD_NORM_OUTPUT]: this.#scalars.gradNorm.ort,
+    };
+    for (const s of this.#allSlots()) feeds[s.name] = s.ort[parity];
+    for (const s of [...this.#params, ...this.#states.flat()]) {
+      into[`${s.name}.updated`] = s.ort[1 - parity]!;
+    }
+    for (const s of this.#buffers) into[a.updates.get(s.name)!] = s.ort[1 - parity]!;
+    return { feeds, into };
+  }
+
+  /** The current values of a slot. */
+  #current(s: Slot): Float32Array {
+    return s.buffers[this.#parity];
+  }
+
+  #feeds(batch: TrainBatch, slots: Slot[]): Record<string, Tensor | ort.Tensor> {
+    const feeds: Record<string, Tensor | ort.Tensor> = {
       [this.artifacts.input]: batch.x,
       [this.artifacts.labels]: batch.y,
     };
-    for (const s of slots) feeds[s.name] = tensor("float32", s.dims, s.current);
+    for (const s of slots) feeds[s.name] = s.ort[this.#parity];
     return feeds;
   }
 
-  #logitsBuffer(b: number): Float32Array {
+  #logitsBuffer(b: number): { data: Float32Array; ort: ort.Tensor } {
     let buf = this.#logits.get(b);
-    if (!buf) this.#logits.set(b, buf = new Float32Array(b * this.#classes));
+    if (!buf) {
+      const data = new Float32Array(b * this.#classes);
+      buf = { data, ort: toOrtTensor(tensor("float32", [b, this.#classes], data)) };
+      this.#logits.set(b, buf);
+    }
     return buf;
   }
 
@@ -166,64 +247,59 @@ export class TrainSession {
   ): Promise<StepResult> {
     const b = this.#checkBatch(batch);
     const a = this.artifacts;
-    const feeds = this.#feeds(batch, [...this.#params, ...this.#states.flat(), ...this.#buffers]);
-    feeds[LR_INPUT] = tensor("float32", [], [options.lr]);
-    feeds[STEP_INPUT] = tensor("float32", [], [this.#steps + 1]);
-    const into: Record<string, Tensor> = {
-      [a.loss]: tensor("float32", [], this.#scalars.loss),
-    };
-    if (options.logits) {
-      into[a.logits] = tensor("float32", [b, this.#classes], this.#logitsBuffer(b));
-    }
-    for (const s of this.#buffers) into[a.updates.get(s.name)!] = tensor("float32", s.dims, s.next);
+    this.#scalars.lr.data[0] = options.lr;
+    this.#scalars.step.data[0] = this.#steps + 1;
+    const logits = options.logits ? this.#logitsBuffer(b) : undefined;
     if (this.#opt) {
+      const feeds = this.#feeds(batch, [...this.#params, ...this.#buffers]);
+      const into: Record<string, ort.Tensor> = { [a.loss]: this.#scalars.loss.ort };
+      if (logits) into[a.logits] = logits.ort;
+      for (const s of this.#buffers) into[a.updates.get(s.name)!] = s.ort[1 - this.#parity]!;
       await this.#splitStep(feeds, into);
     } else {
-      into[GRAD_NORM_OUTPUT] = tensor("float32", [], this.#scalars.gradNorm);
-      for (const s of [...this.#params, ...this.#states.flat()]) {
-        into[`${s.name}.updated`] = tensor("float32", s.dims, s.next);
+      const { feeds, into } = this.#bindings![this.#parity];
+      feeds[a.input] = toOrtTensor(batch.x);
+      feeds[a.labels] = toOrtTensor(batch.y);
+      if (logits) into[a.logits] = logits.ort;
+      try {
+        await this.#step.run(feeds, { into });
+      } finally {
+        delete into[a.logits];
       }
-      await this.#step.run(feeds, { into });
     }
-    for (const s of [...this.#params, ...this.#states.flat(), ...this.#buffers]) {
-      [s.current, s.next] = [s.next, s.current];
-    }
+    this.#parity = this.#parity === 0 ? 1 : 0;
     this.#steps++;
     const result: StepResult = {
-      loss: this.#scalars.loss[0]!,
-      gradNorm: this.#scalars.gradNorm[0]!,
+      loss: this.#scalars.loss.data[0]!,
+      gradNorm: this.#scalars.gradNorm.data[0]!,
     };
-    if (options.logits) {
-      result.logits = tensor("float32", [b, this.#classes], into[a.logits]!.data.slice());
-    }
+    if (logits) result.logits = tensor("float32", [b, this.#classes], logits.data.slice());
     return result;
   }
 
   /** Training graph then optimizer graph (the non-fused path, for checks and profiling). */
-  async #splitStep(feeds: Record<string, Tensor>, into: Record<string, Tensor>): Promise<void> {
-    const grads = this.#params.map((p) =>
-      tensor("float32", p.dims, new Float32Array(p.current.length))
-    );
-    this.#params.forEach((p, i) => into[`${p.name}_grad`] = grads[i]!);
-    const lr = feeds[LR_INPUT]!;
-    for (const name of [LR_INPUT, STEP_INPUT, ...this.#states.flat().map((s) => s.name)]) {
-      delete feeds[name];
-    }
+  async #splitStep(
+    feeds: Record<string, Tensor | ort.Tensor>,
+    into: Record<string, ort.Tensor>,
+  ): Promise<void> {
+    const grads = this.#params.map((p) => tensor("float32", p.dims, new Float32Array(numel(p))));
+    this.#params.forEach((p, i) => into[`${p.name}_grad`] = toOrtTensor(grads[i]!));
     await this.#step.run(feeds, { into });
-    const optFeeds: Record<string, Tensor> = {
-      [LR_INPUT]: lr,
-      [STEP_INPUT]: tensor("float32", [], [this.#steps + 1]),
+    const next = (s: Slot) => s.ort[1 - this.#parity]!;
+    const optFeeds: Record<string, Tensor | ort.Tensor> = {
+      [LR_INPUT]: this.#scalars.lr.ort,
+      [STEP_INPUT]: this.#scalars.step.ort,
     };
-    const optInto: Record<string, Tensor> = {
-      [GRAD_NORM_OUTPUT]: tensor("float32", [], this.#scalars.gradNorm),
+    const optInto: Record<string, ort.Tensor> = {
+      [GRAD_NORM_OUTPUT]: this.#scalars.gradNorm.ort,
     };
     this.#params.forEach((p, i) => {
-      optFeeds[p.name] = tensor("float32", p.dims, p.current);
+      optFeeds[p.name] = p.ort[this.#parity];
       optFeeds[`${p.name}_grad`] = grads[i]!;
-      optInto[`${p.name}.updated`] = tensor("float32", p.dims, p.next);
+      optInto[`${p.name}.updated`] = next(p);
       for (const s of this.#states[i]!) {
-        optFeeds[s.name] = tensor("float32", s.dims, s.current);
-        optInto[`${s.name}.updated`] = tensor("float32", s.dims, s.next);
+        optFeeds[s.name] = s.ort[this.#parity];
+        optInto[`${s.name}.updated`] = next(s);
       }
     });
     await this.#opt!.run(optFeeds, { into: optInto });
@@ -246,7 +322,7 @@ export class TrainSession {
   weights(): Map<string, Tensor> {
     const out = new Map<string, Tensor>();
     for (const s of [...this.#params, ...this.#buffers]) {
-      out.set(s.name, tensor("float32", s.dims, s.current.slice()));
+      out.set(s.name, tensor("float32", s.dims, this.#current(s).slice()));
     }
     for (const [k, t] of this.#frozen) out.set(k, t);
     return out;
@@ -270,7 +346,7 @@ export class TrainSession {
     }
     const optimizer: Checkpoint["optimizer"] = {};
     for (const s of this.#states.flat()) {
-      optimizer[s.name] = tensor("float32", s.dims, s.current.slice());
+      optimizer[s.name] = tensor("float32", s.dims, this.#current(s).slice());
     }
     return { params, optimizer, state: { ...state, step: this.#steps } as CheckpointState };
   }
@@ -296,10 +372,10 @@ export class TrainSession {
       where,
     );
     for (const s of [...this.#params, ...this.#buffers]) {
-      s.current.set(ckpt.params[s.name]!.data as Float32Array);
+      this.#current(s).set(ckpt.params[s.name]!.data as Float32Array);
     }
     for (const s of this.#states.flat()) {
-      s.current.set(ckpt.optimizer[s.name]!.data as Float32Array);
+      this.#current(s).set(ckpt.optimizer[s.name]!.data as Float32Array);
     }
     this.#steps = ckpt.state.step;
   }
@@ -309,10 +385,10 @@ export class TrainSession {
     for (const [name, t] of weights) {
       const s = [...this.#params, ...this.#buffers].find((x) => x.name === name);
       if (s) {
-        if (t.data.length !== s.current.length) {
+        if (t.data.length !== this.#current(s).length) {
           throw new RangeError(`Cannot set "${name}": dims [${t.dims}], expected [${s.dims}]`);
         }
-        s.current.set(t.data as Float32Array);
+        this.#current(s).set(t.data as Float32Array);
       } else if (this.#frozen.has(name)) {
         this.#frozen.set(name, t);
       } else {
