@@ -17,6 +17,7 @@ import {
   buildOptimizerModel,
   checkOptimizerSpec,
   GRAD_NORM_OUTPUT,
+  gradNormWantedInput,
   LR_INPUT,
   type OptimizerSpec,
   optimizerStateNames,
@@ -189,6 +190,7 @@ function fuseTrainStep(
   const g = GraphBuilder.on(model);
   const lr = g.input(LR_INPUT, { dtype: "float32", dims: [] });
   const step = g.input(STEP_INPUT, { dtype: "float32", dims: [] });
+  const want = gradNormWantedInput(g, spec);
   const entries: UpdateEntry[] = params.map((p, i) => ({
     param: g.value(p.name),
     grad: g.value(gradients.get(p.name)!),
@@ -196,7 +198,7 @@ function fuseTrainStep(
   }));
   const gradOutputs = new Set(gradients.values());
   model.graph.outputs = model.graph.outputs.filter((o) => !gradOutputs.has(o.name));
-  const out = appendOptimizerUpdate(g, spec, entries, lr, step);
+  const out = appendOptimizerUpdate(g, spec, entries, lr, step, want);
   g.output(out.gradNorm, GRAD_NORM_OUTPUT);
   params.forEach((p, i) => {
     g.output(out.params[i]!, `${p.name}.updated`);

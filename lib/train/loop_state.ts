@@ -21,7 +21,10 @@ export interface LoopState {
   iteration: number;
   /** Learning rate of the last step. */
   lr: number;
-  /** Sums over the steps since the last train record. */
+  /**
+   * Loss sum over the steps since the last train record, and the gradient
+   * norm of the step that writes the record (the only one that computes it).
+   */
   window: { loss: number; gradNorm: number; steps: number };
   /** Sample-weighted loss sum of the iteration in progress. */
   iterationLoss: { sum: number; samples: number };

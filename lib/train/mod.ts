@@ -16,7 +16,14 @@
  * import { buildOptimizerModel, optimizerStateNames } from "./mod.ts";
  * const model = buildOptimizerModel({ name: "adam" }, [{ name: "w", dims: [3] }]);
  * const inputs = model.graph.inputs.map((i) => i.name);
- * assert.deepEqual(inputs, ["learning_rate", "step", "w", "w_grad", ...optimizerStateNames({ name: "adam" }, "w")]);
+ * assert.deepEqual(inputs, [
+ *   "learning_rate",
+ *   "step",
+ *   "compute_grad_norm", // without clipping, the norm is computed only when asked for
+ *   "w",
+ *   "w_grad",
+ *   ...optimizerStateNames({ name: "adam" }, "w"),
+ * ]);
  * ```
  *
  * @module
@@ -27,6 +34,8 @@ export {
   buildOptimizerModel,
   checkOptimizerSpec,
   GRAD_NORM_OUTPUT,
+  GRAD_NORM_WANTED_INPUT,
+  gradNormWantedInput,
   LR_INPUT,
   type OptimizerName,
   OPTIMIZERS,
@@ -65,6 +74,7 @@ export {
   type TrainingArtifacts,
 } from "./artifacts.ts";
 export {
+  type StepOptions,
   type StepResult,
   type TrainBatch,
   TrainSession,

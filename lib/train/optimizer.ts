@@ -15,7 +15,9 @@
  *
  * @module
  */
-import { GraphBuilder, type Value } from "../onnx/mod.ts";
+import { fromBinary } from "@bufbuild/protobuf";
+import { ModelProtoSchema } from "onnx-buf";
+import { GraphBuilder, modelToBytes, type Value } from "../onnx/mod.ts";
 
 /** Optimizer names. */
 export const OPTIMIZERS = ["sgd", "adam", "adamw"] as const;
@@ -41,6 +43,12 @@ export const LR_INPUT = "learning_rate";
 export const STEP_INPUT = "step";
 /** Name of the gradient-norm output (before clipping). */
 export const GRAD_NORM_OUTPUT = "grad_norm";
+/**
+ * Name of the bool scalar input that asks for the gradient norm (graphs
+ * without clipping only; with clipping the norm is always computed). When
+ * false, `grad_norm` is NaN and the squared sums are skipped.
+ */
+export const GRAD_NORM_WANTED_INPUT = "compute_grad_norm";
 
 /**
  * Names of the state tensors an optimizer keeps per parameter
@@ -126,6 +134,8 @@ export interface UpdateResult {
  * @param entries parameters with their gradients and states
  * @param lr learning-rate value (float32 scalar)
  * @param step step-count value (float32 scalar, 1 on the first update)
+ * @param wantNorm without clipping, a bool scalar that says whether to
+ *   compute the gradient norm (NaN when false); unset: always computed
  * @returns the new parameters and states
  */
 export function appendOptimizerUpdate(
@@ -134,9 +144,12 @@ export function appendOptimizerUpdate(
   entries: UpdateEntry[],
   lr: Value,
   step: Value,
+  wantNorm?: Value,
 ): UpdateResult {
   const s = checkOptimizerSpec(spec);
-  const gradNorm = globalNorm(g, entries.map((e) => e.grad));
+  const gradNorm = s.maxGradNorm > 0 || !wantNorm
+    ? globalNorm(g, entries.map((e) => e.grad))
+    : normOnRequest(g, entries.map((e) => e.grad), wantNorm);
   let grads = entries.map((e) => e.grad);
   if (s.maxGradNorm > 0) {
     const coef = g.op("Min", [g.op("Div", [s.maxGradNorm, g.op("Add", [gradNorm, 1e-6])]), 1]);
@@ -159,6 +172,30 @@ function globalNorm(g: GraphBuilder, grads: Value[]): Value {
   const squares = grads.map((gr) => g.op("ReduceSumSquare", [gr], { keepdims: 0 }));
   const total = squares.length === 1 ? squares[0]! : g.op("Sum", squares);
   return g.op("Sqrt", [total]);
+}
+
+/**
+ * The global norm inside an `If` on `want` (NaN otherwise): onnxruntime runs
+ * every node of a graph whatever outputs are fetched, but only the taken
+ * branch of an `If`, so steps that do not log the norm skip a pass over every
+ * gradient.
+ */
+function normOnRequest(g: GraphBuilder, grads: Value[], want: Value): Value {
+  const prefix = g.graph.uniqueName("grad_norm_branch");
+  const branch = (name: string, body: (b: GraphBuilder, inner: Value[]) => Value) => {
+    const b = new GraphBuilder({ opset: g.opset, name: `${prefix}/${name}` });
+    // the gradients come from the enclosing graph: declared here only to build
+    const inner = grads.map((v) => b.input(v.name, { dtype: "float32", dims: v.dims }));
+    b.scope(`${prefix}/${name}`, () => b.output(body(b, inner), `${prefix}/${name}/norm`));
+    const proto = fromBinary(ModelProtoSchema, modelToBytes(b.build())).graph!;
+    proto.input = [];
+    return { type: "graph" as const, value: proto };
+  };
+  const norm = g.op("If", [want], {
+    then_branch: branch("then", (b, inner) => globalNorm(b, inner)),
+    else_branch: branch("else", (b) => b.op("Identity", [b.scalar(NaN)])),
+  });
+  return norm;
 }
 
 type Ctx = Record<string, Value>;
@@ -231,6 +268,19 @@ function adamUpdate(
   return { param: g.op("Sub", [p, upd]), states: [m, v] };
 }
 
+/**
+ * Adds the {@linkcode GRAD_NORM_WANTED_INPUT} input to an update graph when
+ * the optimizer does not clip (clipping always needs the norm).
+ *
+ * @param g the builder of the update graph
+ * @param spec the optimizer
+ * @returns the bool input, or undefined when the norm is always computed
+ */
+export function gradNormWantedInput(g: GraphBuilder, spec: OptimizerSpec): Value | undefined {
+  if ((spec.maxGradNorm ?? 0) > 0) return undefined;
+  return g.input(GRAD_NORM_WANTED_INPUT, { dtype: "bool", dims: [] });
+}
+
 /** A parameter's name and static dims, for {@linkcode buildOptimizerModel}. */
 export interface ParamInfo {
   name: string;
@@ -250,6 +300,7 @@ export function buildOptimizerModel(spec: OptimizerSpec, params: ParamInfo[]) {
   const g = new GraphBuilder({ opset: 17, name: "optimizer" });
   const lr = g.input(LR_INPUT, { dtype: "float32", dims: [] });
   const step = g.input(STEP_INPUT, { dtype: "float32", dims: [] });
+  const want = gradNormWantedInput(g, spec);
   const entries: UpdateEntry[] = params.map((p) => ({
     param: g.input(p.name, { dtype: "float32", dims: p.dims }),
     grad: g.input(`${p.name}_grad`, { dtype: "float32", dims: p.dims }),
@@ -257,7 +308,7 @@ export function buildOptimizerModel(spec: OptimizerSpec, params: ParamInfo[]) {
       g.input(n, { dtype: "float32", dims: p.dims })
     ),
   }));
-  const out = appendOptimizerUpdate(g, spec, entries, lr, step);
+  const out = appendOptimizerUpdate(g, spec, entries, lr, step, want);
   params.forEach((p, i) => {
     g.output(out.params[i]!, `${p.name}.updated`);
     optimizerStateNames(spec, p.name).forEach((n, j) =>

@@ -20,7 +20,7 @@ import {
 } from "../onnx/mod.ts";
 import { exportInferenceModel, type TrainingArtifacts } from "./artifacts.ts";
 import { type Checkpoint, type CheckpointState, checkTensorsMatch } from "./checkpoint.ts";
-import { GRAD_NORM_OUTPUT, LR_INPUT, STEP_INPUT } from "./optimizer.ts";
+import { GRAD_NORM_OUTPUT, GRAD_NORM_WANTED_INPUT, LR_INPUT, STEP_INPUT } from "./optimizer.ts";
 
 /** Options of {@linkcode TrainSession.create}. */
 export interface TrainSessionOptions {
@@ -40,11 +40,24 @@ export interface TrainBatch {
   y: Tensor;
 }
 
+/** Options of {@linkcode TrainSession.trainStep}. */
+export interface StepOptions {
+  lr: number;
+  /** Also return the batch's logits. */
+  logits?: boolean;
+  /**
+   * Compute the global gradient norm (default true). Without clipping it
+   * costs a pass over every gradient, so a loop may ask only on the steps
+   * it logs; with clipping it is always computed.
+   */
+  gradNorm?: boolean;
+}
+
 /** What one training step reports. */
 export interface StepResult {
   /** Loss of the forward pass before this step's update. */
   loss: number;
-  /** Global L2 norm of the gradients, before clipping. */
+  /** Global L2 norm of the gradients, before clipping (NaN when not asked for). */
   gradNorm: number;
   /** Logits of the batch (when asked for). */
   logits?: Tensor;
@@ -112,6 +125,8 @@ export class TrainSession {
     lr: scalarSlot(),
     step: scalarSlot(),
   };
+  /** The bool fed as `compute_grad_norm` (absent from graphs that clip). */
+  #wantNorm?: { data: Uint8Array; ort: ort.Tensor };
   /** Fused step feeds and fetches per parity, batch and logits left to fill. */
   #bindings?: [FusedBinding, FusedBinding];
   #logits = new Map<number, { data: Float32Array; ort: ort.Tensor }>();
@@ -133,6 +148,10 @@ export class TrainSession {
     this.#frozen = new Map([...weights].filter(([k]) => !live.has(k)));
     const out = artifacts.eval.graph.outputs.find((o) => o.name === artifacts.logits);
     this.#classes = Number(out?.dims?.[1] ?? 0);
+    if (!((artifacts.optimizerSpec.maxGradNorm ?? 0) > 0)) {
+      const data = new Uint8Array(1);
+      this.#wantNorm = { data, ort: toOrtTensor(tensor("bool", [], data)) };
+    }
     if (!this.#opt) this.#bindings = [this.#fusedBinding(0), this.#fusedBinding(1)];
   }
 
@@ -201,6 +220,7 @@ export class TrainSession {
       [a.loss]: this.#scalars.loss.ort,
       [GRAD_NORM_OUTPUT]: this.#scalars.gradNorm.ort,
     };
+    if (this.#wantNorm) feeds[GRAD_NORM_WANTED_INPUT] = this.#wantNorm.ort;
     for (const s of this.#allSlots()) feeds[s.name] = s.ort[parity];
     for (const s of [...this.#params, ...this.#states.flat()]) {
       into[`${s.name}.updated`] = s.ort[1 - parity]!;
@@ -237,18 +257,17 @@ export class TrainSession {
    * One optimizer step on a batch.
    *
    * @param batch inputs and labels
-   * @param options learning rate; `logits: true` also returns the batch's logits
+   * @param options learning rate; `logits: true` also returns the batch's
+   *   logits; `gradNorm: false` skips the gradient norm
    * @returns loss (before the update) and gradient norm
    * @throws {TypeError|RangeError} for a batch of the wrong dtype or shape, before ORT runs
    */
-  async trainStep(
-    batch: TrainBatch,
-    options: { lr: number; logits?: boolean },
-  ): Promise<StepResult> {
+  async trainStep(batch: TrainBatch, options: StepOptions): Promise<StepResult> {
     const b = this.#checkBatch(batch);
     const a = this.artifacts;
     this.#scalars.lr.data[0] = options.lr;
     this.#scalars.step.data[0] = this.#steps + 1;
+    if (this.#wantNorm) this.#wantNorm.data[0] = options.gradNorm === false ? 0 : 1;
     const logits = options.logits ? this.#logitsBuffer(b) : undefined;
     if (this.#opt) {
       const feeds = this.#feeds(batch, [...this.#params, ...this.#buffers]);
@@ -293,6 +312,7 @@ export class TrainSession {
     const optInto: Record<string, ort.Tensor> = {
       [GRAD_NORM_OUTPUT]: this.#scalars.gradNorm.ort,
     };
+    if (this.#wantNorm) optFeeds[GRAD_NORM_WANTED_INPUT] = this.#wantNorm.ort;
     this.#params.forEach((p, i) => {
       optFeeds[p.name] = p.ort[this.#parity];
       optFeeds[`${p.name}_grad`] = grads[i]!;

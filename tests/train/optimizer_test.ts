@@ -80,7 +80,12 @@ async function compare(spec: OptimizerSpec, steps = 12) {
         w_grad: tensor("float32", dims, Float32Array.from(grad)),
       };
       stateNames.forEach((name, i) => feeds[name] = tensor("float32", dims, states[i]));
+      if (!full.maxGradNorm) feeds.compute_grad_norm = tensor("bool", [], [t % 2]);
       const out = await session.run(feeds);
+      const norm = (out.grad_norm!.data as Float32Array)[0]!;
+      const wantNorm = Math.hypot(...grad);
+      if (full.maxGradNorm || t % 2) assert.ok(Math.abs(norm - wantNorm) < 1e-5 * wantNorm);
+      else assert.ok(Number.isNaN(norm), `grad_norm ${norm} when not asked for`);
       referenceStep(full, ref, grad, refState, lr, t);
       p = out["w.updated"]!.data as Float32Array;
       states = stateNames.map((name) => out[`${name}.updated`]!.data as Float32Array);
