@@ -80,11 +80,11 @@ async function measure(
   const peers: number[] = [];
   let peer: PeerFigure = { ms: NaN, source: "absent" };
   try {
-    for (let i = 0; i < WARMUP; i++) await session.trainStep(batch, { lr });
+    for (let i = 0; i < WARMUP; i++) await session.trainStep(batch, { lr, gradNorm: false });
     for (let r = 0; r < s.rounds; r++) {
       for (let i = 0; i < s.steps; i++) {
         const t = performance.now();
-        await session.trainStep(batch, { lr });
+        await session.trainStep(batch, { lr, gradNorm: false });
         ours.push(performance.now() - t);
       }
       if (peer.source === "baseline.json" || peer.source === "absent" && r > 0) continue;

@@ -210,3 +210,36 @@ Deno.test("saveArtifacts() writes the five graphs and the inference model matche
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the fused step with SGD momentum (taken into the gradient Gemms) follows the training + optimizer graphs", async () => {
+  const forward = await loadModel(sharedPath("data/models/mnist/mlp.train.onnx"));
+  const a = generateArtifacts(forward, { optimizer: { name: "sgd", momentum: 0.9 } });
+  const fusedGemms = a.trainStep.graph.nodes.filter((n) =>
+    n.opType === "Gemm" && n.inputs[2]?.endsWith(".momentum_buffer")
+  );
+  assert.equal(fusedGemms.length, 3);
+  const fused = await TrainSession.create(a, { threads: 1 });
+  const split = await TrainSession.create(a, { threads: 1, fused: false });
+  try {
+    for (let k = 0; k < 6; k++) {
+      const batch = seededBatch([16, 784], 10, 11 + k);
+      const gradNorm = k % 2 === 0;
+      const f = await fused.trainStep(batch, { lr: 0.05, gradNorm });
+      const s = await split.trainStep(batch, { lr: 0.05 });
+      assert.ok(Math.abs(f.loss - s.loss) <= 1e-5 * Math.abs(s.loss), `step ${k}: loss`);
+      if (gradNorm) {
+        assert.ok(Math.abs(f.gradNorm - s.gradNorm) <= 1e-4 * s.gradNorm, `step ${k}: norm`);
+      } else assert.ok(Number.isNaN(f.gradNorm));
+    }
+    const fw = fused.weights();
+    for (const [name, t] of split.weights()) {
+      const x = t.data as Float32Array;
+      const y = fw.get(name)!.data as Float32Array;
+      const worst = x.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i]!)), 0);
+      assert.ok(worst < 1e-5, `${name}: max difference ${worst}`);
+    }
+  } finally {
+    await fused.release();
+    await split.release();
+  }
+});
