@@ -106,6 +106,17 @@ function scalarSlot(): { data: Float32Array; ort: ort.Tensor } {
   return { data, ort: toOrtTensor(tensor("float32", [], data)) };
 }
 
+/**
+ * ORT settings of training sessions. NOTE: ORT's NCHWc layout (level "all")
+ * cannot take the trainable convolutions (their kernels are inputs), only the
+ * pools around them and the gradient's own constant-kernel convs, and then
+ * reorders full-size activations in and out around each: without it the cnn's
+ * step runs 5% faster on one thread, 2-4% on two.
+ */
+const TRAINING_CONFIG: Record<string, string> = {
+  "optimization.disable_specified_optimizers": "NchwcTransformer",
+};
+
 /** Training and evaluation over generated artifacts. */
 export class TrainSession {
   readonly artifacts: TrainingArtifacts;
@@ -173,6 +184,7 @@ export class TrainSession {
       graphOptimizationLevel: "all",
       executionMode: "sequential",
       ...options.session,
+      config: { ...TRAINING_CONFIG, ...options.session?.config },
     };
     const weights = options.weights ?? artifacts.initial;
     const step = await Session.create(fused ? artifacts.trainStep : artifacts.training, opts);
