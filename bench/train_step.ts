@@ -24,7 +24,9 @@ const OPTIMIZERS: [string, OptimizerSpec, number, string][] = [
   ["sgd", { name: "sgd", momentum: 0.9 }, 0.05, "sgd_m0.9_lr0.05"],
   ["adam", { name: "adam" }, 1e-3, "adam_lr1e-3"],
 ];
-const WARMUP = 10;
+/** Untimed steps first: the JS around a step runs several times slower until V8 has optimized it. */
+const WARMUP = 60;
+const BLOCK_WARMUP = 5;
 
 interface Settings {
   rounds: number;
@@ -82,6 +84,10 @@ async function measure(
   try {
     for (let i = 0; i < WARMUP; i++) await session.trainStep(batch, { lr, gradNorm: false });
     for (let r = 0; r < s.rounds; r++) {
+      // as many untimed steps per block as PyTorch's --warmup
+      for (let i = 0; i < BLOCK_WARMUP; i++) {
+        await session.trainStep(batch, { lr, gradNorm: false });
+      }
       for (let i = 0; i < s.steps; i++) {
         const t = performance.now();
         await session.trainStep(batch, { lr, gradNorm: false });
@@ -97,7 +103,7 @@ async function measure(
           "--steps",
           String(s.steps),
           "--warmup",
-          "5",
+          String(BLOCK_WARMUP),
           "--threads",
           String(s.threads),
         ],
