@@ -48,7 +48,7 @@ export function createApp(
       api,
       remote: c.env?.remote,
       method: c.req.method,
-      path: new URL(c.req.url).pathname,
+      path: c.req.path,
       status,
       ms: Math.round((performance.now() - t0) * 1000) / 1000,
     });

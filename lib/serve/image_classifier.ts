@@ -148,6 +148,15 @@ function toChw(img: RawImage, channels: number, pre: PreprocessSpec): Float32Arr
   const plane = img.width * img.height;
   const out = new Float32Array(plane * channels);
   const lut = valueTable(channels, pre);
+  if (img.channels === channels && (channels === 1 || channels === 3)) {
+    // opaque pixels already in the model's colour mode: one table lookup each
+    const d = img.data;
+    for (let c = 0; c < channels; c++) {
+      const base = c * 256;
+      for (let i = 0, o = c; i < plane; i++, o += channels) out[c * plane + i] = lut[base + d[o]!]!;
+    }
+    return out;
+  }
   const bg = pre.invert ? 255 : 0;
   const [, go, bo, ao] = offsets(img.channels);
   const d = img.data;
@@ -219,9 +228,18 @@ export function topK(
 ): [string, number][] {
   const post = spec.postprocess ?? { softmax: true, topK: 5 };
   const probs = post.softmax ? softmax(row) : Float64Array.from(row);
-  const order = Array.from(probs.keys()).sort((a, b) => probs[b]! - probs[a]!);
-  return order.slice(0, Math.min(post.topK, probs.length))
-    .map((i) => [labels[i] ?? String(i), probs[i]!]);
+  // selection of the k largest, first index first among equals (as a stable sort)
+  const k = Math.min(post.topK, probs.length);
+  const picked: number[] = [];
+  for (let i = 0; i < probs.length; i++) {
+    const p = probs[i]!;
+    if (picked.length === k && !(p > probs[picked[k - 1]!]!)) continue;
+    let at = picked.length === k ? k - 1 : picked.length;
+    while (at > 0 && p > probs[picked[at - 1]!]!) at--;
+    if (picked.length === k) picked.pop();
+    picked.splice(at, 0, i);
+  }
+  return picked.map((i) => [labels[i] ?? String(i), probs[i]!]);
 }
 
 function softmax(row: ArrayLike<number>): Float64Array {

@@ -233,8 +233,11 @@ export class ServedModel {
       const tensor = await imageToTensor(imageBytes(body), this.handler);
       const input = checkFeed(tensor, this.inputs.find((i) => i.name === this.handler.input.name)!);
       const r = await this.batcher.submit({ [this.handler.input.name]: input });
-      const out = r.outputs[this.handler.output.name]!;
-      const row = Array.from(out.data as Float32Array, Number);
+      const data = r.outputs[this.handler.output.name]!.data;
+      // 64-bit integer outputs come as bigints
+      const row = data instanceof BigInt64Array || data instanceof BigUint64Array
+        ? Array.from(data, Number)
+        : data as ArrayLike<number>;
       return {
         json: pairsToJson(topK(row, this.archive.labels, this.handler)),
         queueMs: r.queueMs,
