@@ -11,8 +11,25 @@ import type { AppServices } from "./services.ts";
 
 /** What {@linkcode exportExamples} wrote, and how to train on it. */
 export interface ExportResult extends ExportSummary {
-  /** `deno task train data=image_folder data.root=<dir>`. */
+  /**
+   * `deno task train data=examples data.path=<dir> trainer.init_from=<run dir>`: fine-tune
+   * the newest archived run of the examples' models (without `init_from` when none is known).
+   */
   command: string;
+}
+
+/** The training run of the newest archive of `models` that names one still on disk. */
+async function parentRun(services: AppServices, models: Set<string>): Promise<string | null> {
+  const archives = (await listArchives(services.settings.server.modelStore))
+    .filter((a) => models.has(a.modelName ?? "") && typeof a.metrics?.run === "string")
+    .sort((a, b) =>
+      Number.parseFloat(b.modelVersion ?? "0") - Number.parseFloat(a.modelVersion ?? "0")
+    );
+  for (const a of archives) {
+    const run = a.metrics!.run as string;
+    if (await Deno.stat(join(run, "config.yaml")).then(() => true, () => false)) return run;
+  }
+  return null;
 }
 
 const EXPORT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -80,5 +97,7 @@ export async function exportExamples(services: AppServices, name: string): Promi
   const dir = join(services.settings.web.export_dir, name);
   const classes = await modelClasses(services, models, labels);
   const summary = await exportLabeled(store, dir, { classes });
-  return { ...summary, command: `deno task train data=image_folder data.root=${dir}` };
+  const run = await parentRun(services, models);
+  const init = run ? ` trainer.init_from=${run}` : "";
+  return { ...summary, command: `deno task train data=examples data.path=${dir}${init}` };
 }
