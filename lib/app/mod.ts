@@ -3,8 +3,9 @@
  * and `.env`, the admin login (constant-time checks, PBKDF2 hashes), signed
  * session cookies and CSRF tokens, a login rate limit, the model server (a
  * client of its TorchServe APIs, and its start and stop), predictions with
- * stored examples, LLM advice as server-sent events, labeling exports and
- * the training runs under `results/`.
+ * stored examples, LLM advice as server-sent events, labeling exports,
+ * promotion of a new model version under the policy of app_config.yaml
+ * (`promoteVersion`), and the training runs under `results/`.
  *
  * ```ts
  * import assert from "node:assert/strict";
@@ -54,6 +55,15 @@ export {
   verifyPassword,
 } from "./password.ts";
 export { type Prediction, predictUpload, SERVE_HINT, toHttpError } from "./predict.ts";
+export {
+  type Candidate,
+  candidatesOf,
+  formatCandidate,
+  promoteVersion,
+  type PromotionResult,
+  type VersionFigures,
+  versionFigures,
+} from "./promotion.ts";
 export { RateLimiter, type RateLimitOptions } from "./rate_limit.ts";
 export { listRuns, runPath, type RunSummary } from "./runs.ts";
 export { type CheckpointInfo, type Curve, readRun, type RunDetails } from "./run_details.ts";
