@@ -27,6 +27,16 @@
 export { AdminAuth } from "./admin_auth.ts";
 export { adviceResponse } from "./advice.ts";
 export { type ArchiveEntry, listArchives, stageArchive } from "./archives.ts";
+export {
+  archiveOrReuse,
+  DEMO_OPTIMIZATION,
+  type DemoArchive,
+  type DemoRun,
+  serveArchive,
+  type ServedArchive,
+  trainOrReuse,
+  type TrainOrReuseOptions,
+} from "./demo.ts";
 export { loadEnvFile, parseEnvFile } from "./env_file.ts";
 export { ModelServerError, type ModelServerErrorKind } from "./errors.ts";
 export { exportExamples, type ExportResult, modelClasses, sortLabels } from "./labeling.ts";
