@@ -7,29 +7,17 @@
 import { join } from "node:path";
 import { exportLabeled, type ExportSummary } from "../store/mod.ts";
 import { listArchives } from "./archives.ts";
+import { parentRun, retrainCommand } from "./retrain.ts";
 import type { AppServices } from "./services.ts";
 
 /** What {@linkcode exportExamples} wrote, and how to train on it. */
 export interface ExportResult extends ExportSummary {
   /**
-   * `deno task train data=examples data.path=<dir> trainer.init_from=<run dir>`: fine-tune
-   * the newest archived run of the examples' models (without `init_from` when none is known).
+   * `deno task train <run overrides> data=examples data.path=<dir> trainer.init_from=<run dir>`:
+   * fine-tune the run behind the model versions that made the predictions (without
+   * `init_from` when no archive names one).
    */
   command: string;
-}
-
-/** The training run of the newest archive of `models` that names one still on disk. */
-async function parentRun(services: AppServices, models: Set<string>): Promise<string | null> {
-  const archives = (await listArchives(services.settings.server.modelStore))
-    .filter((a) => models.has(a.modelName ?? "") && typeof a.metrics?.run === "string")
-    .sort((a, b) =>
-      Number.parseFloat(b.modelVersion ?? "0") - Number.parseFloat(a.modelVersion ?? "0")
-    );
-  for (const a of archives) {
-    const run = a.metrics!.run as string;
-    if (await Deno.stat(join(run, "config.yaml")).then(() => true, () => false)) return run;
-  }
-  return null;
 }
 
 const EXPORT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -83,12 +71,15 @@ export async function exportExamples(services: AppServices, name: string): Promi
   }
   const store = services.stores.primary;
   const models = new Set<string>();
+  const versions = new Map<string, Set<string>>();
   const labels = new Set<string>();
   // Pages of rows (no images) give the models and labels; the export reads the images once.
   for (let offset = 0;; offset += 500) {
     const page = await store.list({ status: "labeled", limit: 500, offset });
     for (const ex of page.items) {
       models.add(ex.model);
+      if (!versions.has(ex.model)) versions.set(ex.model, new Set());
+      versions.get(ex.model)!.add(ex.modelVersion);
       labels.add(ex.humanLabel!);
     }
     if (offset + page.items.length >= page.total || page.items.length === 0) break;
@@ -97,7 +88,6 @@ export async function exportExamples(services: AppServices, name: string): Promi
   const dir = join(services.settings.web.export_dir, name);
   const classes = await modelClasses(services, models, labels);
   const summary = await exportLabeled(store, dir, { classes });
-  const run = await parentRun(services, models);
-  const init = run ? ` trainer.init_from=${run}` : "";
-  return { ...summary, command: `deno task train data=examples data.path=${dir}${init}` };
+  const run = await parentRun(services.settings.server.modelStore, versions);
+  return { ...summary, command: await retrainCommand(dir, run) };
 }

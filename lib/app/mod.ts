@@ -75,6 +75,7 @@ export {
   versionFigures,
 } from "./promotion.ts";
 export { RateLimiter, type RateLimitOptions } from "./rate_limit.ts";
+export { parentRun, retrainCommand } from "./retrain.ts";
 export { listRuns, runPath, type RunSummary } from "./runs.ts";
 export { type CheckpointInfo, type Curve, readRun, type RunDetails } from "./run_details.ts";
 export { type AppServices, openServices, type OpenServicesOptions } from "./services.ts";

@@ -305,7 +305,7 @@ function CandidateCompare(
           ))}
         </tbody>
       </table>
-      <p class={ok ? "verdict verdict-ok" : "verdict verdict-no"}>
+      <p class={ok ? "policy-verdict policy-ok" : "policy-verdict policy-no"}>
         {ok ? "Policy allows promotion: " : "Policy keeps it a candidate: "}
         {c.decision.reason}
         <span class="muted">{` (policy: ${policyText(policy)})`}</span>
