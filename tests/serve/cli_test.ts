@@ -17,6 +17,8 @@ async function serve(args: string[], cwd: string) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLI, ...args],
     cwd,
+    // INIT_CWD (set by `deno task`) is where relative --register paths resolve.
+    env: { INIT_CWD: cwd },
     stdout: "piped",
     stderr: "piped",
   }).output();
