@@ -5,8 +5,9 @@
  *   deno run -A docs/screenshots.ts --base http://127.0.0.1:8000 --user admin \
  *     --password … [--steps predict,label,experiments,serve] [--out docs/images]
  *
- * `predict` draws a "1" (and a few more digits, kept for labeling) and checks
- * the answer; `label` relabels three uncertain predictions and exports them;
+ * `predict` draws a 0, a 7 and a 1 and checks the answers (the predictions
+ * are kept for labeling); `label` labels three queued predictions (the drawn
+ * digits, predicted as drawn) and, with `--export NAME`, exports them;
  * `experiments` opens the newest run's curves; `serve` shows the served
  * models (with a candidate version beside the default when one is
  * registered). Images are resized to 960 px wide, palette PNGs.
@@ -83,7 +84,12 @@ try {
       return [0.5 + 0.22 * Math.sin(a), 0.5 - 0.3 * Math.cos(a)] as [number, number];
     });
     const seven: [number, number][] = [[0.28, 0.2], [0.72, 0.2], [0.45, 0.85]];
-    for (const strokes of [[circle], [seven]]) console.log(`drawn: ${await draw(page, strokes)}`);
+    for (const [digit, strokes] of [["0", [circle]], ["7", [seven]]] as const) {
+      const got = await draw(page, [...strokes]);
+      console.log(`drawn ${digit}: predicted ${got}`);
+      // The label step confirms predictions: they must be the digits drawn.
+      if (got !== digit) throw new Error(`The drawn ${digit} was predicted as ${got}: run again`);
+    }
     const one = await draw(page, [[[0.5, 0.15], [0.5, 0.85]]]);
     console.log(`drawn 1: predicted ${one}`);
     if (one !== "1") throw new Error(`The drawn 1 was predicted as ${JSON.stringify(one)}`);
@@ -100,10 +106,11 @@ try {
     await page.goto(`${base}/admin/label?below=1`);
     await page.locator('.label-queue[data-hydrated="yes"]').waitFor();
     await shot(page, "label");
-    for (const key of ["0", "7", "1"]) {
+    // The drawn digits were predicted as drawn (checked above): their labels confirm that.
+    for (let k = 0; k < 3; k++) {
       if (!await page.locator("#current").count()) break;
       const before = await page.getAttribute("#current", "data-id");
-      await page.keyboard.press(key);
+      await page.keyboard.press((await page.textContent("#predicted"))!.trim());
       await page.waitForFunction(
         (id) =>
           document.querySelector("#current")?.getAttribute("data-id") !== id ||
