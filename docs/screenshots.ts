@@ -36,8 +36,8 @@ const steps = new Set(v.steps!.split(","));
 const browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 if (!browser) throw new Error("No Chromium at /usr/bin/chromium (apt install chromium)");
 
-async function shot(page: Page, name: string): Promise<void> {
-  const raw = await page.screenshot({ fullPage: true });
+async function shot(page: Page, name: string, fullPage = true): Promise<void> {
+  const raw = await page.screenshot({ fullPage });
   const file = join(v.out!, `${name}.png`);
   await sharp(raw).resize({ width: 960 }).png({ palette: true, compressionLevel: 9 }).toFile(file);
   console.log(`${file}: ${(await Deno.stat(file)).size} bytes`);
@@ -128,7 +128,7 @@ try {
     await page.goto(`${base}/admin/experiments`);
     await page.locator('a[href^="/admin/experiments/"]').first().click();
     await page.locator("#accuracy-chart .chart-box[data-drawn] canvas").waitFor();
-    await shot(page, "experiments");
+    await shot(page, "experiments", false);
   }
   if (steps.has("serve")) {
     await page.goto(`${base}/admin/serve`);
