@@ -221,10 +221,17 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     );
 
     print("4/4 Web app");
-    http = Deno.serve(
-      { ...listenOn(app.services.settings.web.address), onListen() {} },
-      app.fetch,
-    );
+    const address = app.services.settings.web.address;
+    try {
+      http = Deno.serve({ ...listenOn(address), onListen() {} }, app.fetch);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AddrInUse)) throw err;
+      throw new Error(
+        `Cannot start the web app at ${address}: the address is in use (another demo or app?); ` +
+          `stop it or set web.address in app_config.yaml`,
+        { cause: err },
+      );
+    }
     const web = `http://${http.addr.hostname}:${http.addr.port}`;
     const urls = { web, ...client.urls };
     const login = admin.password
