@@ -5,7 +5,9 @@
  * client of its TorchServe APIs, and its start and stop), predictions with
  * stored examples, LLM advice as server-sent events, labeling exports,
  * promotion of a new model version under the policy of app_config.yaml
- * (`promoteVersion`), and the training runs under `results/`.
+ * (`promoteVersion`), the retraining command of an export (`retrainCommand`),
+ * the stages of `deno task demo` (`trainOrReuse`, `archiveOrReuse`,
+ * `serveArchive`), and the training runs under `results/`.
  *
  * ```ts
  * import assert from "node:assert/strict";

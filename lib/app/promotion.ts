@@ -15,7 +15,7 @@ import {
   type PromotionPolicy,
 } from "../serve/mod.ts";
 import { ModelServerError } from "./errors.ts";
-import type { ModelInfo, ModelServerClient, VersionInfo } from "./model_server_client.ts";
+import type { ModelServerClient, VersionInfo } from "./model_server_client.ts";
 
 /** The figures that tell versions apart, from a version's archive metrics. */
 export interface VersionFigures {
@@ -77,8 +77,21 @@ export interface Candidate {
  * @param model a model from the describe API
  * @param policy the promotion policy (default: accuracy at least the default's)
  * @returns one entry per candidate version, newest first
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { candidatesOf, formatCandidate } from "./mod.ts";
+ * const v = (version: string, isDefault: boolean, accuracy: number) =>
+ *   ({ version, isDefault, metrics: { accuracy } });
+ * const [c] = candidatesOf({ name: "m", versions: [v("1.0", true, 0.98), v("2.0", false, 0.97)] });
+ * assert.equal(c!.decision.allowed, false);
+ * assert.match(formatCandidate(c!)[1]!, /^accuracy +98\.00% +97\.00%$/);
+ * ```
  */
-export function candidatesOf(model: ModelInfo, policy = DEFAULT_PROMOTION): Candidate[] {
+export function candidatesOf(
+  model: { name: string; versions: Pick<VersionInfo, "version" | "isDefault" | "metrics">[] },
+  policy: PromotionPolicy = DEFAULT_PROMOTION,
+): Candidate[] {
   const def = model.versions.find((v) => v.isDefault);
   if (!def) return [];
   return model.versions
@@ -183,7 +196,7 @@ export async function promoteVersion(
 /**
  * The candidate and default side by side as text lines (the CLI's table).
  *
- * @param c the comparison
+ * @param c the comparison (see {@linkcode candidatesOf}'s example)
  * @returns lines of a small table: accuracy, latency, size
  */
 export function formatCandidate(c: Candidate): string[] {

@@ -108,6 +108,20 @@ export interface ExamplesMix {
  * @returns the mixed split, the examples, and how many samples came from them
  * @throws {DataError} when the folder holds no example
  * @throws {RangeError} for an unknown class or a ratio outside [0, 1)
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import sharp from "sharp";
+ * import { mnistSplit, withExamples } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/3`);
+ * await sharp({ create: { width: 28, height: 28, channels: 3, background: "#000" } }).png()
+ *   .toFile(`${dir}/3/a.png`);
+ * const { train } = await mnistSplit();
+ * const mix = await withExamples(train, dir, { dims: [1, 28, 28], ratio: 0.1 });
+ * assert.deepEqual([train.length, mix.mixedIn, mix.train.labels.at(-1)], [8000, 889, 3]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function withExamples(
   train: Dataset,

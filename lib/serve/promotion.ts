@@ -93,6 +93,13 @@ export function readPromotionPolicy(raw: unknown, where: string): PromotionPolic
  * @param metrics the archive's metrics
  * @param path the dotted path
  * @returns the number, or null when absent or not a finite number
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { metricValue } from "./mod.ts";
+ * assert.equal(metricValue({ latency_ms: { p50: 0.03 } }, "latency_ms.p50"), 0.03);
+ * assert.equal(metricValue({ accuracy: "high" }, "accuracy"), null);
+ * ```
  */
 export function metricValue(metrics: Record<string, unknown>, path: string): number | null {
   let v: unknown = metrics;
