@@ -162,7 +162,8 @@ Deno.test({
       ]);
 
       // Retrain with that command: the parent's accuracy on the same test split beside the new one.
-      const retrained = await trainCli(command.slice(3), { cwd: dir });
+      // (run_name: a folder of its own even within the parent's second)
+      const retrained = await trainCli([...command.slice(3), "run_name=feedback"], { cwd: dir });
       assert.equal(retrained.code, 0, retrained.stderr);
       const child = runDirOf(retrained.stderr);
       const results = JSON.parse(await Deno.readTextFile(join(child, "results.json")));
@@ -194,9 +195,10 @@ Deno.test({
       assert.equal((await client.describe("cnn_int8_static")).defaultVersion, "2.0");
 
       // A worse candidate (a learning rate that wrecks the weights) stays a candidate.
-      const wrecked = await trainCli([...PARENT, "optimizer.lr=5", `trainer.init_from=${child}`], {
-        cwd: dir,
-      });
+      const wrecked = await trainCli(
+        [...PARENT, "optimizer.lr=5", `trainer.init_from=${child}`, "run_name=wrecked"],
+        { cwd: dir },
+      );
       assert.equal(wrecked.code, 0, wrecked.stderr);
       const v3 = await optimize(runDirOf(wrecked.stderr), dir);
       assert.ok((await readArchive(v3)).metrics!.accuracy as number < acc2);

@@ -74,6 +74,7 @@ Deno.test("data=examples fine-tunes from a parent and reports both accuracies on
       ...TINY,
       "data.split_seed=7",
       `trainer.init_from=${parent.runDir}`,
+      "run_name=split7", // its own folder, even within the parent's second
     ], cwd);
     assert.equal((other.results.parent as Obj).same_test_split, false);
     assert.match(other.output, /on this run's test split \(not the parent's own\)/);
