@@ -1,16 +1,19 @@
 /**
- * `deno task archive inspect <file.mar>` and
- * `deno task archive create <model.onnx> --labels … --handler …`.
+ * `deno task archive inspect <file.mar>`,
+ * `deno task archive create <model.onnx> --labels … --handler …` and
+ * `deno task archive export --triton <file.mar> <dir> [--kserve [--storage-uri URI]]`.
  *
  * @module
  */
-import { basename, extname } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runMain } from "./_main.ts";
 import {
   ArchiveFormatError,
   checkHandlerSpec,
   createManifest,
+  exportTriton,
+  kserveManifest,
   planArchive,
   sha256Hex,
   unzipArchive,
@@ -22,11 +25,18 @@ import { modelFromBytes, Session } from "../lib/onnx/mod.ts";
 const HELP = `Usage:
   deno task archive inspect <file.mar>
   deno task archive create <model.onnx> --labels FILE --handler FILE [options]
+  deno task archive export --triton <file.mar> <dir> [--kserve [--storage-uri URI]] [options]
 
 inspect  verifies an archive (required files, handler spec, sha256 of every file)
          and prints its manifest, files, handler, labels and metrics; exits 1 and
          names the missing file or the differing hash when it is corrupt.
 create   packs a model trained elsewhere into the model store.
+export   writes a Triton Inference Server model repository for the archive's model:
+         <dir>/<model>/config.pbtxt (inputs/outputs, max batch size, dynamic
+         batching, instance group), <dir>/<model>/<version>/model.onnx and
+         labels.txt; with --kserve also <dir>-inferenceservice.yaml, a KServe
+         InferenceService (Triton runtime, v2 protocol) whose storageUri is where
+         you upload <dir>.
 
 Options of create:
   --labels FILE     class names: a JSON list, a JSON index_to_name object, or one
@@ -40,7 +50,18 @@ Options of create:
   --metrics FILE    metrics.json to include
   --out DIR         model store (default model_store)
 
+Options of export:
+  --triton              the Triton repository layout (the one format written)
+  --kserve              also write the InferenceService manifest
+  --storage-uri URI     where the repository will live (s3://…, gs://…, pvc://…;
+                        default pvc://models/<dir name>)
+  --max-batch-size N    largest batch Triton forms (default 64)
+  --max-queue-delay US  dynamic batching delay in microseconds (default 5000)
+  --instances N         model instances (default 1)
+  --gpu                 run the instances on GPUs (KIND_GPU; default KIND_CPU)
+
 Examples:
+  deno task archive export --triton model_store/cnn_default_run_…_int8_static.mar build/triton --kserve --storage-uri s3://models/triton
   deno task archive inspect model_store/cnn_default_run_2026-01-01_10-00-00_int8_static.mar
   deno task archive create resnet18.onnx --labels imagenet.txt --handler handler.json --name resnet18
 `;
@@ -198,6 +219,70 @@ async function create(args: string[]): Promise<number> {
   return 0;
 }
 
+function positiveInt(raw: string | undefined, flag: string, min = 1): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    throw new RangeError(`Invalid ${flag} ${JSON.stringify(raw)}: expected an integer >= ${min}`);
+  }
+  return n;
+}
+
+async function exportRepository(args: string[]): Promise<number> {
+  const { values: v, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      triton: { type: "boolean" },
+      kserve: { type: "boolean" },
+      "storage-uri": { type: "string" },
+      "max-batch-size": { type: "string" },
+      "max-queue-delay": { type: "string" },
+      instances: { type: "string" },
+      gpu: { type: "boolean" },
+    },
+  });
+  if (!v.triton) {
+    throw new TypeError(
+      "export needs --triton (the repository format): see deno task archive --help",
+    );
+  }
+  if (positionals.length !== 2) {
+    throw new TypeError("export takes <file.mar> <dir>: see deno task archive --help");
+  }
+  if (v["storage-uri"] !== undefined && !v.kserve) {
+    throw new TypeError("--storage-uri goes with --kserve: see deno task archive --help");
+  }
+  const cwd = Deno.env.get("INIT_CWD") ?? Deno.cwd();
+  const [file, out] = positionals.map((p) => resolve(cwd, p)) as [string, string];
+  const bytes = await readFile(file, "archive");
+  const report = verifyArchive(bytes, file);
+  if (!report.ok) throw new ArchiveFormatError(file, `corrupt archive: ${report.problems[0]}`);
+  const archive = report.archive!;
+  const modelDir = await exportTriton(archive, out, {
+    maxBatchSize: positiveInt(v["max-batch-size"], "--max-batch-size", 0),
+    maxQueueDelayMicroseconds: positiveInt(v["max-queue-delay"], "--max-queue-delay", 0),
+    instances: positiveInt(v.instances, "--instances"),
+    kind: v.gpu ? "KIND_GPU" : "KIND_CPU",
+  });
+  const version = basename(
+    (await Array.fromAsync(Deno.readDir(modelDir))).find((e) => e.isDirectory)?.name ?? "1",
+  );
+  console.log(`Triton repository: ${out}`);
+  console.log(`  ${join(modelDir, "config.pbtxt")}`);
+  console.log(`  ${join(modelDir, version, "model.onnx")}`);
+  if (v.kserve) {
+    const uri = v["storage-uri"] ?? `pvc://models/${basename(out)}`;
+    const manifestPath = join(dirname(out), `${basename(out)}-inferenceservice.yaml`);
+    await Deno.writeTextFile(manifestPath, kserveManifest(archive.manifest.model.modelName, uri));
+    console.log(`KServe InferenceService: ${manifestPath} (storageUri ${uri})`);
+    if (v["storage-uri"] === undefined) {
+      console.log(`  upload ${out} there, or give --storage-uri where you put it`);
+    }
+  }
+  return 0;
+}
+
 /** Runs the archive CLI; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
@@ -214,8 +299,9 @@ export async function main(args: string[]): Promise<number> {
     return await inspect(rest[0]!);
   }
   if (command === "create") return await create(rest);
+  if (command === "export") return await exportRepository(rest);
   throw new TypeError(
-    `Unknown command "${command}": expected inspect or create (see deno task archive --help)`,
+    `Unknown command "${command}": expected inspect, create or export (see deno task archive --help)`,
   );
 }
 

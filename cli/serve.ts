@@ -6,8 +6,17 @@
  *
  * Starts the model server (in the background unless `--foreground`) or stops it.
  *
+ * `deno task serve --register FILE.mar [--model-name NAME] [--promote [--force]]`
+ * registers an archive with the running server (a new version of a model goes
+ * beside the default one) and, with `--promote`, makes it the default when
+ * app_config.yaml's `server.promotion` policy allows it (test accuracy at least
+ * the default's, unless configured otherwise) or `--force` is given;
+ * `deno task serve --promote --model NAME --version V [--force]` does the same
+ * for a version already registered. Exit code 2: the version stays a candidate.
+ *
  * @module
  */
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runMain } from "./_main.ts";
 import {
@@ -18,11 +27,21 @@ import {
   stopDaemon,
   writePidFile,
 } from "../lib/serve/mod.ts";
+import { readArchive } from "../lib/archive/mod.ts";
+import {
+  candidatesOf,
+  formatCandidate,
+  ModelServer,
+  promoteVersion,
+  stageArchive,
+} from "../lib/app/mod.ts";
 
 const USAGE = "Usage: deno task serve --start|--stop [--foreground] [--model-store DIR] " +
   "[--models name=file.mar ...] [--inference-address URL] [--management-address URL] " +
   "[--metrics-address URL] [--config app_config.yaml] [--ts-config FILE] [--ncs] " +
-  "[--enable-token-auth|--disable-token-auth] [--log-location DIR]";
+  "[--enable-token-auth|--disable-token-auth] [--log-location DIR]\n" +
+  "       deno task serve --register FILE.mar [--model-name NAME] [--promote [--force]]\n" +
+  "       deno task serve --promote --model NAME --version V [--force]";
 
 async function main(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -44,6 +63,12 @@ async function main(args: string[]): Promise<number> {
       "enable-token-auth": { type: "boolean" },
       "disable-token-auth": { type: "boolean" },
       "log-location": { type: "string" },
+      register: { type: "string" },
+      "model-name": { type: "string" },
+      promote: { type: "boolean" },
+      force: { type: "boolean" },
+      model: { type: "string" },
+      version: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -51,7 +76,11 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (Boolean(values.start) === Boolean(values.stop)) {
+  const manage = values.register !== undefined || values.promote;
+  if (manage && (values.start || values.stop)) {
+    throw new TypeError(`Give --register/--promote without --start or --stop. ${USAGE}`);
+  }
+  if (!manage && Boolean(values.start) === Boolean(values.stop)) {
     throw new TypeError(`Give --start or --stop. ${USAGE}`);
   }
   // TorchServe style: `--models a=a.mar b=b.mar` (the extra names arrive as positionals).
@@ -71,6 +100,7 @@ async function main(args: string[]): Promise<number> {
     overrides,
     snapshots: !(values.ncs || values["no-config-snapshots"]),
   });
+  if (manage) return await registerAndPromote(config, values);
   if (values.stop) {
     const pid = await stopDaemon(config.pidFile!);
     console.log(`Model server stopped (pid ${pid})`);
@@ -109,6 +139,67 @@ async function foreground(config: ServerConfig): Promise<number> {
   await stop.promise;
   await server.close();
   await Deno.remove(config.pidFile!).catch(() => {});
+  return 0;
+}
+
+interface ManageFlags {
+  register?: string;
+  "model-name"?: string;
+  promote?: boolean;
+  force?: boolean;
+  model?: string;
+  version?: string;
+}
+
+/** `--register` and/or `--promote` against the running server; 2 when kept as a candidate. */
+async function registerAndPromote(config: ServerConfig, flags: ManageFlags): Promise<number> {
+  const server = new ModelServer(config);
+  const status = await server.status();
+  if (!status.up) {
+    throw new Error(
+      `The model server is not answering at ${status.urls.inference}: start it with deno task serve --start`,
+    );
+  }
+  const client = server.client;
+  let model = flags.model;
+  let version = flags.version;
+  if (flags.register !== undefined) {
+    // `deno task` runs in the project folder; a relative path is the caller's.
+    const file = resolve(Deno.env.get("INIT_CWD") ?? Deno.cwd(), flags.register);
+    const archive = await readArchive(file);
+    const staged = await stageArchive(config.modelStore, file, Deno.cwd());
+    const message = await client.register({ url: staged.url, modelName: flags["model-name"] });
+    if (staged.note) console.log(`Note: ${staged.note}`);
+    console.log(message);
+    model = flags["model-name"] ?? archive.manifest.model.modelName;
+    version = archive.manifest.model.modelVersion;
+  } else if (!model || !version) {
+    throw new TypeError(`--promote needs --model NAME --version V (or --register FILE). ${USAGE}`);
+  }
+  const info = await client.describe(model!);
+  const candidate = candidatesOf(info, config.promotion).find((c) =>
+    c.candidate.version === version
+  );
+  if (candidate) { for (const line of formatCandidate(candidate)) console.log(`  ${line}`); }
+  if (!flags.promote) {
+    const def = info.defaultVersion;
+    console.log(
+      def === version
+        ? `Model "${model}" version ${version} is the default`
+        : `Model "${model}" version ${version} is a candidate beside the default ${def} ` +
+          `(promote it with --promote --model ${model} --version ${version})`,
+    );
+    return 0;
+  }
+  const r = await promoteVersion(client, model!, version!, {
+    policy: config.promotion,
+    force: flags.force,
+  });
+  if (!r.promoted) {
+    console.error(r.message);
+    return 2;
+  }
+  console.log(r.message);
   return 0;
 }
 

@@ -7,11 +7,16 @@
 import { join } from "node:path";
 import { exportLabeled, type ExportSummary } from "../store/mod.ts";
 import { listArchives } from "./archives.ts";
+import { parentRun, retrainCommand } from "./retrain.ts";
 import type { AppServices } from "./services.ts";
 
 /** What {@linkcode exportExamples} wrote, and how to train on it. */
 export interface ExportResult extends ExportSummary {
-  /** `deno task train data=image_folder data.root=<dir>`. */
+  /**
+   * `deno task train <run overrides> data=examples data.path=<dir> trainer.init_from=<run dir>`:
+   * fine-tune the run behind the model versions that made the predictions (without
+   * `init_from` when no archive names one).
+   */
   command: string;
 }
 
@@ -66,12 +71,15 @@ export async function exportExamples(services: AppServices, name: string): Promi
   }
   const store = services.stores.primary;
   const models = new Set<string>();
+  const versions = new Map<string, Set<string>>();
   const labels = new Set<string>();
   // Pages of rows (no images) give the models and labels; the export reads the images once.
   for (let offset = 0;; offset += 500) {
     const page = await store.list({ status: "labeled", limit: 500, offset });
     for (const ex of page.items) {
       models.add(ex.model);
+      if (!versions.has(ex.model)) versions.set(ex.model, new Set());
+      versions.get(ex.model)!.add(ex.modelVersion);
       labels.add(ex.humanLabel!);
     }
     if (offset + page.items.length >= page.total || page.items.length === 0) break;
@@ -80,5 +88,6 @@ export async function exportExamples(services: AppServices, name: string): Promi
   const dir = join(services.settings.web.export_dir, name);
   const classes = await modelClasses(services, models, labels);
   const summary = await exportLabeled(store, dir, { classes });
-  return { ...summary, command: `deno task train data=image_folder data.root=${dir}` };
+  const run = await parentRun(services.settings.server.modelStore, versions);
+  return { ...summary, command: await retrainCommand(dir, run) };
 }

@@ -3,8 +3,11 @@
  * and `.env`, the admin login (constant-time checks, PBKDF2 hashes), signed
  * session cookies and CSRF tokens, a login rate limit, the model server (a
  * client of its TorchServe APIs, and its start and stop), predictions with
- * stored examples, LLM advice as server-sent events, labeling exports and
- * the training runs under `results/`.
+ * stored examples, LLM advice as server-sent events, labeling exports,
+ * promotion of a new model version under the policy of app_config.yaml
+ * (`promoteVersion`), the retraining command of an export (`retrainCommand`),
+ * the stages of `deno task demo` (`trainOrReuse`, `archiveOrReuse`,
+ * `serveArchive`), and the training runs under `results/`.
  *
  * ```ts
  * import assert from "node:assert/strict";
@@ -26,6 +29,16 @@
 export { AdminAuth } from "./admin_auth.ts";
 export { adviceResponse } from "./advice.ts";
 export { type ArchiveEntry, listArchives, stageArchive } from "./archives.ts";
+export {
+  archiveOrReuse,
+  DEMO_OPTIMIZATION,
+  type DemoArchive,
+  type DemoRun,
+  serveArchive,
+  type ServedArchive,
+  trainOrReuse,
+  type TrainOrReuseOptions,
+} from "./demo.ts";
 export { loadEnvFile, parseEnvFile } from "./env_file.ts";
 export { ModelServerError, type ModelServerErrorKind } from "./errors.ts";
 export { exportExamples, type ExportResult, modelClasses, sortLabels } from "./labeling.ts";
@@ -54,7 +67,17 @@ export {
   verifyPassword,
 } from "./password.ts";
 export { type Prediction, predictUpload, SERVE_HINT, toHttpError } from "./predict.ts";
+export {
+  type Candidate,
+  candidatesOf,
+  formatCandidate,
+  promoteVersion,
+  type PromotionResult,
+  type VersionFigures,
+  versionFigures,
+} from "./promotion.ts";
 export { RateLimiter, type RateLimitOptions } from "./rate_limit.ts";
+export { parentRun, retrainCommand } from "./retrain.ts";
 export { listRuns, runPath, type RunSummary } from "./runs.ts";
 export { type CheckpointInfo, type Curve, readRun, type RunDetails } from "./run_details.ts";
 export { type AppServices, openServices, type OpenServicesOptions } from "./services.ts";

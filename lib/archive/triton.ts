@@ -35,7 +35,7 @@ export interface TritonOptions {
   maxBatchSize?: number;
   /** Batch sizes the dynamic batcher prefers (default: none, Triton chooses). */
   preferredBatchSizes?: number[];
-  /** How long a request may wait for others, in µs (default: the archive's, else 5000). */
+  /** How long a request may wait for others, in µs (default 5000). */
   maxQueueDelayMicroseconds?: number;
   /** Model instances (default 1). */
   instances?: number;

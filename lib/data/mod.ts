@@ -6,7 +6,8 @@
  * - {@linkcode loadImageFolder}: `root/<label>/*.{jpg,jpeg,png}` as torchvision's ImageFolder,
  *   and the labelled-examples export of the web app ({@linkcode writeImageFolderExport},
  *   {@linkcode readImageFolderExport}); {@linkcode mixDatasets} and {@linkcode remapClasses}
- *   combine data sets for retraining.
+ *   combine data sets for retraining, {@linkcode withExamples} adds relabelled examples
+ *   (decoded by {@linkcode loadExamples}) to a training split.
  * - {@linkcode compileTransforms}: resize, crops, flips, rotation, colour jitter, grayscale,
  *   normalize, from a YAML-style list, seeded per sample.
  * - {@linkcode DataLoader}: seeded shuffling, `drop_last`, NCHW float32 batches with int64
@@ -56,6 +57,7 @@ export {
   writeImageFolderExport,
 } from "./export.ts";
 export { mixDatasets, type MixOptions, remapClasses } from "./mix.ts";
+export { type ExamplesMix, type ExamplesOptions, loadExamples, withExamples } from "./examples.ts";
 export { Rng } from "./rng.ts";
 export {
   compilePipelines,

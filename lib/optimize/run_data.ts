@@ -4,7 +4,9 @@
  * test size, the test pipeline (resize for image folders, the configured
  * test transforms, then normalize), and batches in the model's input layout.
  * Calibration and fine-tuning draw from the train split, accuracy from the
- * test split.
+ * test split. A run of `data.name: examples` (retrained on relabelled examples)
+ * reads its `data.base` data set with the examples mixed into the train split;
+ * its test split is the base's, so its accuracy compares with its parent's.
  *
  * @module
  */
@@ -17,6 +19,7 @@ import {
   loadMnist,
   type Pipeline,
   stratifiedSplit,
+  withExamples,
 } from "../data/mod.ts";
 import { type Tensor, tensor } from "../onnx/mod.ts";
 import type { RunInfo } from "./run_dir.ts";
@@ -51,7 +54,8 @@ type Plain = Record<string, unknown>;
  */
 export async function loadRunData(run: RunInfo): Promise<RunData> {
   const data = (run.config.data ?? {}) as Plain;
-  const name = String(data.name ?? "mnist");
+  const examples = data.name === "examples";
+  const name = String((examples ? data.base ?? "mnist" : data.name) ?? "mnist");
   const shape = numbers(data.image_shape) ?? [1, 28, 28];
   const splitSeed = Number(data.split_seed ?? 1234);
   const testSize = Number(data.test_size ?? 0.2);
@@ -83,7 +87,7 @@ export async function loadRunData(run: RunInfo): Promise<RunData> {
     if (data.resize !== false) prefix = [{ name: "resize", size: [shape[1], shape[2]] }];
   } else {
     throw new DataError(
-      `Cannot load the data of run "${run.dir}": unknown data.name "${name}" (expected mnist or image_folder)`,
+      `Cannot load the data of run "${run.dir}": unknown data.name "${name}" (expected mnist, image_folder or examples)`,
     );
   }
   const withNormalize = (list: unknown[]) =>
@@ -98,6 +102,21 @@ export async function loadRunData(run: RunInfo): Promise<RunData> {
     test,
   });
   const split = stratifiedSplit(ds, { seed: splitSeed, testSize });
+  if (examples) {
+    const path = String(data.path ?? "");
+    try {
+      const ratio = typeof data.ratio === "number" ? data.ratio : undefined;
+      const dims = (name === "mnist" ? [1, 28, 28] : shape) as [number, number, number];
+      split.train = (await withExamples(split.train, path, { dims, ratio })).train;
+    } catch (err) {
+      throw new DataError(
+        `Cannot load the examples of run "${run.dir}" (data.path "${path}"): ${
+          (err as Error).message
+        }`,
+        { path, cause: err },
+      );
+    }
+  }
   const classes = classesOf(run) ?? [...ds.classes];
   return {
     classes,

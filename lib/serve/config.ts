@@ -6,6 +6,7 @@
  * @module
  */
 import { parse as parseYaml } from "yaml";
+import { type PromotionPolicy, readPromotionPolicy } from "./promotion.ts";
 
 /** Settings of the model server (camelCase of TorchServe's keys). */
 export interface ServerConfig {
@@ -61,6 +62,8 @@ export interface ServerConfig {
   maxIdleTime: number;
   /** ONNX Runtime intra-op threads per worker; 0: cores / workers. */
   threadsPerWorker: number;
+  /** When a new version may become the default (`promotion:`; used by promotion, not the server). */
+  promotion?: PromotionPolicy;
 }
 
 /** Defaults: loopback addresses, no downloads, no logs, token authorization off. */
@@ -86,7 +89,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   threadsPerWorker: 0,
 };
 
-type Kind = "string" | "number" | "boolean" | "list";
+type Kind = "string" | "number" | "boolean" | "list" | "promotion";
 
 /** TorchServe config key → setting and kind. */
 const KEYS: Record<string, [keyof ServerConfig, Kind]> = {
@@ -117,6 +120,7 @@ const KEYS: Record<string, [keyof ServerConfig, Kind]> = {
   certificate_file: ["certificateFile", "string"],
   max_idle_time: ["maxIdleTime", "number"],
   threads_per_worker: ["threadsPerWorker", "number"],
+  promotion: ["promotion", "promotion"],
 };
 
 /**
@@ -151,7 +155,9 @@ export function configFromKeys(
       );
     }
     if (value === null || value === undefined) continue;
-    out[entry[0]] = convert(value, entry[1], `"${key}" in ${where}`);
+    out[entry[0]] = entry[1] === "promotion"
+      ? readPromotionPolicy(value, where)
+      : convert(value, entry[1], `"${key}" in ${where}`);
   }
   return out as Partial<ServerConfig>;
 }

@@ -28,6 +28,11 @@
  * already accepted finish before its workers stop; scaling down stops a
  * worker only after its batch.
  *
+ * A new version registers beside the default one; {@linkcode decidePromotion}
+ * says whether it may become the default under app_config.yaml's
+ * `server.promotion` policy (lib/app's `promoteVersion` applies it through
+ * the management API).
+ *
  * ```ts
  * import assert from "node:assert/strict";
  * import { startServer } from "./mod.ts";
@@ -85,6 +90,14 @@ export type {
 } from "./tensor.ts";
 export { type KeyFile, type KeyKind, TokenAuth } from "./auth.ts";
 export { type ModelSnapshot, readSnapshot, type SnapshotVersion } from "./snapshot.ts";
+export {
+  decidePromotion,
+  DEFAULT_PROMOTION,
+  metricValue,
+  type PromotionDecision,
+  type PromotionPolicy,
+  readPromotionPolicy,
+} from "./promotion.ts";
 export {
   type DaemonOptions,
   isAlive,

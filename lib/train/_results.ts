@@ -19,6 +19,8 @@ export interface RunFacts {
   testSamples: number;
   badSamples: number;
   init: InitReport | null;
+  /** Relabelled examples mixed into the training split (`data.name: examples`). */
+  examples?: { path: string; count: number; mixedIn: number; ratio: number | null };
   resumedFrom: string | null;
   wallSeconds: number;
 }
@@ -100,6 +102,16 @@ export function buildResults(f: RunFacts, outcome: LoopOutcome): Record<string, 
       bad_samples: f.badSamples,
       input_shape: f.sampleDims,
       normalize,
+      ...(f.examples
+        ? {
+          examples: {
+            path: f.examples.path,
+            count: f.examples.count,
+            mixed_in: f.examples.mixedIn,
+            ratio: f.examples.ratio,
+          },
+        }
+        : {}),
     },
     parameters: f.artifacts.params.reduce((n, p) => n + p.dims.reduce((a, b) => a * b, 1), 0),
     init_from: f.init

@@ -76,6 +76,13 @@ export async function logStart(
     `data ${show(s.data.name)}: ${p.data.train.length} train, ${p.data.test.length} test, ` +
     `${p.data.classes.length} classes; ${stepsPerEpoch} steps per epoch`,
   ];
+  const ex = p.data.examples;
+  if (ex) {
+    lines.push(
+      `Examples ${ex.path}: ${ex.count} relabelled, ${ex.mixedIn} training samples drawn from them` +
+        (ex.ratio === null ? "" : ` (ratio ${ex.ratio})`) + "; the test split is the original one",
+    );
+  }
   if (p.init) {
     const r = p.init.report;
     lines.push(

@@ -20,6 +20,7 @@ import { LrSchedule } from "./schedulers.ts";
 import { readSettings } from "./settings.ts";
 import { prepare } from "./_prepare.ts";
 import { buildResults, type RunFacts } from "./_results.ts";
+import { evaluateParent, parentBlock, type ParentFigures, parentLine } from "./_parent.ts";
 import type { Plain } from "./_read.ts";
 import {
   ensureFresh,
@@ -160,6 +161,15 @@ async function execute(
     sink = await openSinks(s, runDir, job, p.resume, options, warn);
     const state = p.resume?.state ?? initialLoopState();
     await logStart(sink, s, p, runDir, train.batchesPerEpoch, options);
+    // A fine-tuning run measures its parent on the same test split before the first step.
+    let parent: ParentFigures | null = null;
+    if (p.init) {
+      parent = await evaluateParent(p.init.report.source, p.session, test, {
+        numClasses: p.data.classes.length,
+        inputDims: inputDims(p.artifacts),
+        data: s.data.raw,
+      });
+    }
     const loop = new TrainLoop({
       session: p.session,
       train,
@@ -193,10 +203,18 @@ async function execute(
       testSamples: p.data.test.length,
       badSamples: train.badSamples.length + test.badSamples.length,
       init: p.init?.report ?? null,
+      examples: p.data.examples,
       resumedFrom: p.resume?.dir ?? null,
       wallSeconds: (performance.now() - t0) / 1000,
     };
     const results = buildResults(facts, outcome);
+    if (parent) {
+      const accuracy = (results.final as Record<string, unknown>).test_accuracy as number;
+      results.parent = parentBlock(parent, accuracy);
+      const line = parentLine(parent, accuracy);
+      say(options.stream, line);
+      await sink.logText?.("INFO", line);
+    }
     await sink.logSummary(results);
     await sink.finish(outcome.status === "interrupted" ? "interrupted" : "finished");
     return { status: outcome.status, runDir, results, checkpoint: outcome.lastCheckpoint };

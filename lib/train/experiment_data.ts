@@ -4,6 +4,12 @@
  * the configured transforms, then normalize), checked against the model's
  * input before anything is written.
  *
+ * `data.name: examples` (conf/data/examples.yaml) is the data set named by
+ * `data.base` (mnist or image_folder, with its keys in the same block) plus the
+ * relabelled examples of `data.path`, mixed into the training split only
+ * (`data.ratio`); the test split stays the original one, so accuracies compare
+ * with the parent run's.
+ *
  * @module
  */
 import {
@@ -16,6 +22,7 @@ import {
   type Pipeline,
   probeSampleDims,
   stratifiedSplit,
+  withExamples,
 } from "../data/mod.ts";
 import type { DataSettings } from "./settings.ts";
 import { Reader } from "./_read.ts";
@@ -31,6 +38,8 @@ export interface ExperimentData {
   sampleDims: Dims3 | null;
   /** `data.max_bad_fraction`: unreadable images tolerated. */
   maxBadFraction: number;
+  /** With `data.name: examples`: the examples' folder, count and samples mixed in. */
+  examples?: { path: string; count: number; mixedIn: number; ratio: number | null };
 }
 
 async function mnistData(s: DataSettings): Promise<{ ds: Dataset; dims: Dims3 }> {
@@ -75,7 +84,10 @@ export async function loadExperimentData(s: DataSettings): Promise<ExperimentDat
   let ds: Dataset;
   let prefix: unknown[] = [];
   let sourceDims: Dims3 | null = null;
-  if (s.name === "mnist") {
+  const base = s.name === "examples"
+    ? r.oneOf("base", ["mnist", "image_folder"] as const, "mnist")
+    : s.name;
+  if (base === "mnist") {
     const m = await mnistData(s);
     ds = m.ds;
     sourceDims = m.dims;
@@ -114,8 +126,22 @@ export async function loadExperimentData(s: DataSettings): Promise<ExperimentDat
     }
   }
   const split = splitData(ds, s);
+  let examples: ExperimentData["examples"];
+  if (s.name === "examples") {
+    const shape = r.numbers("image_shape", 3, [1, 28, 28]);
+    const path = r.string("path");
+    const ratio = r.optionalNumber("ratio", 0);
+    if (ratio !== null && ratio >= 1) r.fail("ratio", "a number in [0, 1) or null");
+    const mix = await withExamples(split.train, path, {
+      dims: sourceDims ?? [shape[0]!, shape[1]!, shape[2]!],
+      ratio: ratio ?? undefined,
+    });
+    split.train = mix.train;
+    examples = { path, count: mix.examples.length, mixedIn: mix.mixedIn, ratio };
+  }
   return {
     ...split,
+    examples,
     classes: ds.classes,
     trainPipeline,
     testPipeline,

@@ -7,7 +7,10 @@
  *   (settings checked by {@linkcode readSettings} before any file is written,
  *   data from `data:`, model from `model:`, {@linkcode TrainLoop} with
  *   {@linkcode LrSchedule}, {@linkcode EarlyStopping}, checkpoints, resume and
- *   `init_from`, W&B when `WANDB_API_KEY` is set).
+ *   `init_from`, W&B when `WANDB_API_KEY` is set). A run started with
+ *   `trainer.init_from` measures its parent's weights on its own test split before
+ *   the first step and reports both accuracies (results.json `parent`); with
+ *   `data=examples` relabelled examples join the original training split.
  * - {@linkcode runSweep} and {@linkcode formatSweepTable} for `-m` sweeps;
  *   {@linkcode withResumeOverrides} and {@linkcode watchInterrupts} for the CLI.
  *

@@ -15,7 +15,7 @@ export const TRAIN_LOSSES: readonly LossKind[] = ["cross_entropy", "taylor_cross
 
 /** The `data:` block. */
 export interface DataSettings {
-  /** `mnist` or `image_folder`. */
+  /** `mnist`, `image_folder`, or `examples` (one of those plus relabelled examples). */
   name: string;
   /** The raw block, read by the data set it names. */
   raw: Plain;
@@ -119,7 +119,7 @@ function readData(r: Reader): DataSettings {
     }
   }
   return {
-    name: r.oneOf("name", ["mnist", "image_folder"] as const),
+    name: r.oneOf("name", ["mnist", "image_folder", "examples"] as const),
     raw: r.obj,
     testSize: r.number("test_size", { min: 0, max: 1, fallback: 0.2 }),
     splitSeed: r.int("split_seed", { fallback: 1234 }),

@@ -1,6 +1,13 @@
-// The serving page's cards: server status, served models, registration, the model store.
-import type { ArchiveEntry, ModelInfo, ServerStatus } from "../../lib/app/mod.ts";
-import type { ServerConfig } from "../../lib/serve/mod.ts";
+// The serving page's cards: server status, served models (with candidate versions beside the
+// default and the Promote button), registration, the model store.
+import type {
+  ArchiveEntry,
+  Candidate,
+  ModelInfo,
+  ServerStatus,
+  VersionFigures,
+} from "../../lib/app/mod.ts";
+import type { PromotionPolicy, ServerConfig } from "../../lib/serve/mod.ts";
 import { Banner, CsrfField, formatBytes, formatValue } from "../_lib/components.tsx";
 
 /** What the serving page shows. */
@@ -12,6 +19,9 @@ export interface Data {
   archivesError?: string;
   modelStore: string;
   defaults: ServerConfig;
+  /** Non-default versions beside their model's default, per the promotion policy. */
+  candidates: Candidate[];
+  policy: PromotionPolicy;
   flash?: { ok: boolean; text: string };
 }
 
@@ -107,14 +117,6 @@ function VersionRow({ m, v, csrf }: { m: ModelInfo; v: ModelInfo["versions"][0];
           </label>
           <button type="submit" class="secondary">Scale</button>
         </form>
-        {!v.isDefault && (
-          <form method="post" class="inline">
-            {hidden}
-            <button type="submit" name="action" value="set_default" class="secondary">
-              Make default
-            </button>
-          </form>
-        )}
         <form method="post" class="inline">
           {hidden}
           <button type="submit" name="action" value="unregister" class="danger">Unregister</button>
@@ -157,6 +159,9 @@ export function ModelsCard({ data, csrf }: { data: Data; csrf: string }) {
               </tbody>
             </table>
           </div>
+          {data.candidates.filter((c) => c.model === m.name).map((c) => (
+            <CandidateCompare key={c.candidate.version} c={c} policy={data.policy} csrf={csrf} />
+          ))}
         </div>
       ))}
     </section>
@@ -255,5 +260,67 @@ export function StoreCard({ data }: { data: Data }) {
           </div>
         )}
     </section>
+  );
+}
+
+const FIGURES: [string, (f: VersionFigures) => string][] = [
+  ["Accuracy", (f) => f.accuracy === null ? "—" : `${(f.accuracy * 100).toFixed(2)}%`],
+  ["Latency p50", (f) => f.latencyMs === null ? "—" : `${f.latencyMs.toFixed(4)} ms`],
+  ["Size", (f) => f.sizeBytes === null ? "—" : `${(f.sizeBytes / 1e6).toFixed(3)} MB`],
+  ["Optimization", (f) => f.optimization ?? "—"],
+];
+
+function policyText(p: PromotionPolicy): string {
+  const op = p.mode === "max" ? "≥" : "≤";
+  const sign = p.mode === "max" ? "+" : "−";
+  return `${p.metric} ${op} the default's${p.minDelta ? ` ${sign} ${p.minDelta}` : ""}`;
+}
+
+/** A candidate version beside the default: figures, the policy's verdict, Promote. */
+function CandidateCompare(
+  { c, policy, csrf }: { c: Candidate; policy: PromotionPolicy; csrf: string },
+) {
+  const ok = c.decision.allowed;
+  return (
+    <div class="candidate" data-candidate={`${c.model}/${c.candidate.version}`}>
+      <h4>
+        Candidate {c.candidate.version}{" "}
+        <span class="muted">beside the default {c.current.version}</span>
+      </h4>
+      <table class="table compact compare">
+        <thead>
+          <tr>
+            <th></th>
+            <th>Default {c.current.version}</th>
+            <th>Candidate {c.candidate.version}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {FIGURES.map(([name, show]) => (
+            <tr>
+              <td>{name}</td>
+              <td class="num">{show(c.current)}</td>
+              <td class="num">{show(c.candidate)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p class={ok ? "policy-verdict policy-ok" : "policy-verdict policy-no"}>
+        {ok ? "Policy allows promotion: " : "Policy keeps it a candidate: "}
+        {c.decision.reason}
+        <span class="muted">{` (policy: ${policyText(policy)})`}</span>
+      </p>
+      <form method="post" class="row promote-form">
+        <CsrfField token={csrf} />
+        <input type="hidden" name="model" value={c.model} />
+        <input type="hidden" name="version" value={c.candidate.version} />
+        <label class="mini">
+          <input type="checkbox" name="force" value="1" /> force (ignore the policy)
+        </label>
+        <button type="submit" name="action" value="promote" class={ok ? "" : "secondary"}>
+          Promote {c.candidate.version}
+        </button>
+      </form>
+    </div>
   );
 }

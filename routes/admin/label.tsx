@@ -109,7 +109,10 @@ export default define.page<typeof handler>(({ data, state }) => (
         Writes an <code>image_folder</code>{" "}
         data set (one folder per class and a manifest.json) under{" "}
         <code>{data.exportDir}</code>, ready for{" "}
-        <code>deno task train data=image_folder data.root=&lt;folder&gt;</code>.
+        <code>
+          deno task train data=examples data.path=&lt;folder&gt; trainer.init_from=&lt;run&gt;
+        </code>{" "}
+        (fine-tunes the run on its data plus these examples).
       </p>
       <form method="post" class="row" id="export-form">
         <CsrfField token={state.csrfToken} />

@@ -1,10 +1,13 @@
 import {
   type ArchiveEntry,
+  candidatesOf,
   listArchives,
   type ModelInfo,
   ModelServerError,
+  promoteVersion,
   stageArchive,
 } from "../../lib/app/mod.ts";
+import { DEFAULT_PROMOTION } from "../../lib/serve/mod.ts";
 import { Head } from "../../lib/web/mod.ts";
 import LiveMetrics from "../../islands/LiveMetrics.tsx";
 import { define, HttpError, page, type State } from "../../utils.ts";
@@ -65,6 +68,14 @@ async function act(ctx: Ctx, form: FormData): Promise<string> {
     }
     case "set_default":
       return await client.setDefault(text(form, "model"), text(form, "version"));
+    case "promote": {
+      const r = await promoteVersion(client, text(form, "model"), text(form, "version"), {
+        policy: settings.server.promotion,
+        force: form.get("force") === "1",
+      });
+      if (!r.promoted) throw new Error(r.message);
+      return r.message;
+    }
     default:
       throw new HttpError(400, `Unknown action ${JSON.stringify(form.get("action"))}`);
   }
@@ -85,6 +96,8 @@ export const handler = define.handlers({
     const { server, settings } = ctx.state.services;
     const status = await server.status();
     const { flash, headers } = takeFlash(ctx);
+    const policy = settings.server.promotion ?? DEFAULT_PROMOTION;
+    const served = await loadModels(ctx, status.up);
     let archives: ArchiveEntry[] = [];
     let archivesError: string | undefined;
     try {
@@ -94,7 +107,9 @@ export const handler = define.handlers({
     }
     return page<Data>({
       status,
-      ...await loadModels(ctx, status.up),
+      ...served,
+      candidates: served.models.flatMap((m) => candidatesOf(m, policy)),
+      policy,
       archives,
       archivesError,
       modelStore: settings.server.modelStore,

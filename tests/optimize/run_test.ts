@@ -121,3 +121,42 @@ Deno.test("loadRunData(): the run's MNIST split, normalized as training did, in 
   });
   assert.deepEqual(out.logits!.dims, [2, 10]);
 });
+
+Deno.test("loadRunData(): a run retrained on examples keeps its base's test split", async () => {
+  const root = await temp();
+  const examples = join(root, "export");
+  for (const [label, shade] of [["3", 255], ["8", 128]] as const) {
+    await Deno.mkdir(join(examples, label), { recursive: true });
+    const px = new Uint8Array(56 * 56).fill(shade);
+    const { default: sharp } = await import("sharp");
+    await sharp(px, { raw: { width: 56, height: 56, channels: 1 } }).png()
+      .toFile(join(examples, label, "a.png"));
+  }
+  const mnist = {
+    num_samples: 1000,
+    test_size: 0.2,
+    split_seed: 1234,
+    image_shape: [1, 28, 28],
+    normalize: { mean: [0.1307], std: [0.3081] },
+    transforms: { train: [], test: null },
+  };
+  const base = await loadRunData(
+    await openRun(await makeRun(join(root, "a"), { data: { name: "mnist", ...mnist } })),
+  );
+  const dir = await makeRun(join(root, "b"), {
+    data: { name: "examples", base: "mnist", path: examples, ratio: 0.2, ...mnist },
+  });
+  const data = await loadRunData(await openRun(dir));
+  assert.deepEqual([...data.test.labels], [...base.test.labels]);
+  assert.deepEqual([...data.test.item], [...base.test.item]);
+  const extra = Math.round(base.train.length * 0.2 / 0.8);
+  assert.equal(data.train.length, base.train.length + extra);
+  const added = [...data.train.labels.slice(base.train.length)];
+  assert.deepEqual(new Set(added), new Set([3, 8]));
+  await assert.rejects(
+    () =>
+      makeRun(join(root, "c"), { data: { name: "examples", path: join(root, "none"), ...mnist } })
+        .then((d) => openRun(d)).then(loadRunData),
+    /Cannot load the examples of run .*data\.path ".*none"/,
+  );
+});

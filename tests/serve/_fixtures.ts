@@ -38,7 +38,13 @@ export const TENSOR_HANDLER: HandlerSpec = {
 export async function makeArchive(
   dir: string,
   file: string,
-  options: { model?: string; name?: string; version?: string; handler?: HandlerSpec } = {},
+  options: {
+    model?: string;
+    name?: string;
+    version?: string;
+    handler?: HandlerSpec;
+    metrics?: Record<string, unknown>;
+  } = {},
 ): Promise<string> {
   const { model = CNN, name = "digits", version = "1.0", handler = digitHandler() } = options;
   await writeArchive(join(dir, file), {
@@ -46,7 +52,7 @@ export async function makeArchive(
     model: await Deno.readFile(model),
     labels: LABELS,
     handler,
-    metrics: { accuracy: 0.9475 },
+    metrics: options.metrics ?? { accuracy: 0.9475 },
   });
   return file;
 }

@@ -17,6 +17,8 @@ async function serve(args: string[], cwd: string) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLI, ...args],
     cwd,
+    // INIT_CWD (set by `deno task`) is where relative --register paths resolve.
+    env: { INIT_CWD: cwd },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -144,6 +146,49 @@ Deno.test("serve: bad use and failed start-up give one line on stderr and exit 1
     );
     assert.equal(bad.stderr.trim().split("\n").length, 1);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve --register adds a version beside the default; --promote follows the policy, --force overrides", async () => {
+  const { dir, flags } = await setup();
+  const store = join(dir, "store");
+  const figures = (accuracy: number) => ({ accuracy, latency_ms: { p50: 0.04 }, size_bytes: 1000 });
+  await makeArchive(store, "d1.mar", { name: "d", version: "1.0", metrics: figures(0.95) });
+  await makeArchive(dir, "d2.mar", { name: "d", version: "2.0", metrics: figures(0.9) });
+  await makeArchive(store, "d3.mar", { name: "d", version: "3.0", metrics: figures(0.97) });
+  try {
+    assert.equal((await serve(["--start", ...flags], dir)).code, 0);
+    let r = await serve(["--register", join(store, "d1.mar"), "--promote", ...flags], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Model "d" version 1\.0 is already the default/);
+    // A worse version from outside the store: copied in, registered, kept as a candidate.
+    r = await serve(["--register", join(dir, "d2.mar"), "--promote", ...flags], dir);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stdout, /Note: copied ".*d2\.mar" into the model store/);
+    assert.match(r.stdout, /accuracy {6}95\.00% {7}90\.00%/);
+    assert.match(
+      r.stderr,
+      /version 2\.0 stays a candidate, the default stays 1\.0: accuracy 0\.9 is below the default's 0\.95/,
+    );
+    r = await serve(["--promote", "--model", "d", "--version", "2.0", "--force", ...flags], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /version 2\.0 is the default now \(was 1\.0\): forced although/);
+    // Registered without --promote: a candidate; then promoted by the policy.
+    r = await serve(["--register", "store/d3.mar", ...flags], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /version 3\.0 is a candidate beside the default 2\.0/);
+    r = await serve(["--promote", "--model", "d", "--version", "3.0", ...flags], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /version 3\.0 is the default now \(was 2\.0\): accuracy 0\.97 >= the default's 0\.9/,
+    );
+    r = await serve(["--promote", "--model", "d", ...flags], dir);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /--promote needs --model NAME --version V/);
+  } finally {
+    await serve(["--stop", ...flags], dir);
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -180,7 +180,7 @@ Deno.test("the export writes an image_folder data set that lib/data reads back",
   assert.match(html, /Exported 4 labeled examples \(1: 1, 3: 1, 7: 1, 9: 1\) to /);
   assert.match(
     html,
-    new RegExp(`Train on them: deno task train data=image_folder data\\.root=${out}`),
+    new RegExp(`Train on them: deno task train data=examples data\\.path=${out}<`),
   );
   const { manifest, dataset } = await readImageFolderExport(out, { mode: "L" });
   assert.deepEqual(manifest.classes, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);

@@ -151,6 +151,70 @@ Deno.test("start, register, predict, scale, second version, default, unregister,
   await Deno.remove(outside, { recursive: true });
 });
 
+Deno.test("a candidate version is shown beside the default and promoted only when not worse", async () => {
+  const store = join(dir, "model_store");
+  const figures = (accuracy: number) => ({
+    accuracy,
+    latency_ms: { avg: 0.05, p50: 0.04 },
+    size_bytes: 430_000,
+    optimization: "int8_static",
+  });
+  await makeArchive(store, "cand_v1.mar", { name: "cand", version: "1.0", metrics: figures(0.95) });
+  await makeArchive(store, "cand_v2.mar", { name: "cand", version: "2.0", metrics: figures(0.9) });
+  await makeArchive(store, "cand_v3.mar", { name: "cand", version: "3.0", metrics: figures(0.95) });
+  await act({ action: "start", mode: "in-process" });
+  try {
+    for (const v of [1, 2]) {
+      const r = await act({ action: "register", archive: `cand_v${v}.mar`, initial_workers: "1" });
+      assert.equal(r.ok, true, r.text);
+    }
+    let html = await admin.page("/admin/serve");
+    const block = html.slice(html.indexOf('data-candidate="cand/2.0"'));
+    assert.match(block, /<th>Default 1\.0<\/th><th>Candidate 2\.0<\/th>/);
+    assert.match(
+      block,
+      /<td>Accuracy<\/td><td class="num">95\.00%<\/td><td class="num">90\.00%<\/td>/,
+    );
+    assert.match(block, /<td>Latency p50<\/td><td class="num">0\.0400 ms<\/td>/);
+    assert.match(block, /<td>Size<\/td><td class="num">0\.430 MB<\/td>/);
+    assert.match(
+      block,
+      /Policy keeps it a candidate: accuracy 0\.9 is below the default(&#39;|')s 0\.95/,
+    );
+    assert.doesNotMatch(html, /value="set_default"/, "defaults change through Promote");
+
+    let r = await act({ action: "promote", model: "cand", version: "2.0" });
+    assert.equal(r.ok, false);
+    assert.match(
+      r.text,
+      /version 2\.0 stays a candidate, the default stays 1\.0: accuracy 0\.9 is below/,
+    );
+    assert.equal((await describe("cand")).defaultVersion, "1.0");
+
+    r = await act({ action: "promote", model: "cand", version: "2.0", force: "1" });
+    assert.equal(r.ok, true, r.text);
+    assert.match(
+      r.text,
+      /version 2\.0 is the default now \(was 1\.0\): forced although accuracy 0\.9/,
+    );
+    assert.equal((await describe("cand")).defaultVersion, "2.0");
+
+    r = await act({ action: "register", archive: "cand_v3.mar", initial_workers: "1" });
+    html = r.html;
+    assert.match(html, /Policy allows promotion: accuracy 0\.95 >= the default(&#39;|')s 0\.9/);
+    r = await act({ action: "promote", model: "cand", version: "3.0" });
+    assert.equal(r.ok, true, r.text);
+    assert.equal((await describe("cand")).defaultVersion, "3.0");
+    r = await act({ action: "promote", model: "cand", version: "9.0" });
+    assert.deepEqual([r.ok, r.text], [
+      false,
+      'Model "cand" has no version "9.0" (registered: 1.0, 2.0, 3.0)',
+    ]);
+  } finally {
+    await act({ action: "stop" });
+  }
+});
+
 Deno.test("failed actions come back as a message on the page, the server's own words", async () => {
   let r = await act({ action: "register", archive: "digits.mar" });
   assert.equal(r.ok, false);
