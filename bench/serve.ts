@@ -13,13 +13,17 @@
  * model alone), and the same loop doing the server's per-image work without
  * HTTP (the handler's decode + preprocess, the run, softmax/top-k).
  * Each figure is the median of interleaved repetitions: the machine may be
- * shared. Also: errors, and the server's RSS after three rounds against
+ * shared. The HTTP ceiling (a bare `Deno.serve` answering a fixed JSON, no
+ * model) and the CPU each request costs (server, load generator, model,
+ * per-image work) give the best ratio any server could reach here, since the
+ * load generator runs on the same cores. Also: errors, and the server's RSS after three rounds against
  * after the first. A second, shorter part serves squeezenet1_1 (224×224 RGB,
  * ~3 ms of CPU per image) the same way, to show the server's share when the
  * model, not the request, dominates.
  *
  * Env: BENCH_SERVE_REQUESTS (requests per measurement at concurrency 64, default 4000),
- * BENCH_SERVE_REPEATS (default 3).
+ * BENCH_SERVE_REPEATS (default 3), BENCH_SERVE_V8_FLAGS (V8 flags for the server, e.g.
+ * `--prof,--logfile=/tmp/v8.log` for a tick profile readable by `node --prof-process`).
  *
  * @module
  */
@@ -276,25 +280,50 @@ async function bare(session: ort.InferenceSession, suite: Suite, total: number, 
   return total / ((performance.now() - t0) / 1000);
 }
 
+/** Bare-loop rates (img/s, best thread setting) and single-thread CPU seconds per image. */
+interface BareFigures {
+  model: number;
+  pipeline: number;
+  /** The model alone, one intra-op thread. */
+  modelCpu1: number;
+  /** Decode + preprocess + top-k: what the server must do per image besides the model. */
+  workCpu1: number;
+}
+
 /**
  * One bare-loop measurement of each kind over `total` images, the faster of one session with
  * `cores` intra-op threads and one with a single thread (the baseline gets its best setting:
  * on a busy machine a thread pool waits for its slowest thread).
  */
-async function bareLoops(suite: Suite, total: number): Promise<[number, number]> {
-  let best: [number, number] = [0, 0];
+async function bareLoops(suite: Suite, total: number): Promise<BareFigures> {
+  const best: BareFigures = { model: 0, pipeline: 0, modelCpu1: 0, workCpu1: 0 };
   for (const threads of new Set([CORES, 1])) {
     const session = await ort.InferenceSession.create(suite.model, {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
     });
     await bare(session, suite, suite.batch * 4, false);
+    const cpu0 = cpuSeconds("self");
     const model = await bare(session, suite, total, false);
+    const cpu1 = cpuSeconds("self");
     const pipeline = await bare(session, suite, total, true);
+    const cpu2 = cpuSeconds("self");
     await session.release();
-    best = [Math.max(best[0], model), Math.max(best[1], pipeline)];
+    best.model = Math.max(best.model, model);
+    best.pipeline = Math.max(best.pipeline, pipeline);
+    if (threads === 1) {
+      best.modelCpu1 = (cpu1 - cpu0) / total;
+      best.workCpu1 = (cpu2 - cpu1 - (cpu1 - cpu0)) / total;
+    }
   }
   return best;
+}
+
+/** CPU seconds (user + system, all threads) a process has used: /proc/<pid>/stat at 100 ticks/s. */
+function cpuSeconds(pid: number | "self"): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function mid(xs: number[]): number {
@@ -314,6 +343,9 @@ async function startServer(dir: string) {
     args: [
       "run",
       "-A",
+      ...(Deno.env.get("BENCH_SERVE_V8_FLAGS")
+        ? [`--v8-flags=${Deno.env.get("BENCH_SERVE_V8_FLAGS")}`]
+        : []),
       join(ROOT_DIR, "cli/serve.ts"),
       "--start",
       "--foreground",
@@ -347,6 +379,44 @@ async function startServer(dir: string) {
 async function rssOf(pid: number): Promise<number> {
   const status = await Deno.readTextFile(`/proc/${pid}/status`);
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024;
+}
+
+/**
+ * The HTTP ceiling: a bare `Deno.serve` in a child process that reads each
+ * POST body and answers a fixed JSON of the server's size: no decode, no
+ * model. No server can answer faster on this machine with this runtime.
+ */
+async function startCeiling() {
+  const port = freePort();
+  const answer = JSON.stringify({
+    "1": 0.9921,
+    "7": 0.0042,
+    "4": 0.0017,
+    "9": 0.0011,
+    "2": 0.0004,
+  });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `Deno.serve({ hostname: "127.0.0.1", port: ${port}, onListen() {} }, async (req) => {
+        if (req.method === "POST") await req.arrayBuffer();
+        return new Response(${
+        JSON.stringify(answer)
+      }, { headers: { "content-type": "application/json" } });
+      });`,
+    ],
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  for (let i = 0; i < 600; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/ping`).then(
+      async (r) => (await r.body?.cancel(), r.ok),
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, port };
 }
 
 /** (Re-)registers a suite's archive with one worker per core and the given batch size. */
@@ -403,22 +473,79 @@ async function digitsPart(port: number, management: string, suite: Suite, pid: n
   const off: Round[] = [];
   const bareModel: number[] = [];
   const barePipeline: number[] = [];
+  const ceiling: number[] = [];
+  /** CPU seconds per request (per image for the model-only loop), one entry per repetition. */
+  const cpu = {
+    server: [] as number[],
+    load: [] as number[],
+    ceilingServer: [] as number[],
+    ceilingLoad: [] as number[],
+    model: [] as number[],
+    work: [] as number[],
+  };
   const counts: Record<number, number> = { 1: Math.min(N64, 600), 8: Math.min(N64, 2000), 64: N64 };
+  const bareHttp = await startCeiling();
   for (let rep = 0; rep < REPEATS; rep++) {
+    await load(bareHttp.port, suite, 64, 500);
+    let server0 = cpuSeconds(bareHttp.child.pid);
+    let self0 = cpuSeconds("self");
+    ceiling.push((await load(bareHttp.port, suite, 64, N64)).rps);
+    cpu.ceilingServer.push((cpuSeconds(bareHttp.child.pid) - server0) / N64);
+    cpu.ceilingLoad.push((cpuSeconds("self") - self0) / N64);
     await register(management, suite, suite.batch);
     await load(port, suite, 64, 500);
-    for (const c of [1, 8, 64]) on[c]!.push(await load(port, suite, c, counts[c]!));
-    const [m, p] = await bareLoops(suite, N64);
-    bareModel.push(m);
-    barePipeline.push(p);
+    for (const c of [1, 8]) on[c]!.push(await load(port, suite, c, counts[c]!));
+    server0 = cpuSeconds(pid);
+    self0 = cpuSeconds("self");
+    on[64]!.push(await load(port, suite, 64, counts[64]!));
+    cpu.server.push((cpuSeconds(pid) - server0) / N64);
+    cpu.load.push((cpuSeconds("self") - self0) / N64);
+    const b = await bareLoops(suite, N64);
+    cpu.model.push(b.modelCpu1);
+    cpu.work.push(b.workCpu1);
+    bareModel.push(b.model);
+    barePipeline.push(b.pipeline);
     await register(management, suite, 1);
     await load(port, suite, 64, 500);
     off.push(await load(port, suite, 64, N64));
   }
+  bareHttp.child.kill("SIGTERM");
+  await bareHttp.child.status;
   for (const c of [1, 8, 64]) console.log(row(`batching on   c=${c}`, median(on[c]!)));
   console.log(row("batching off  c=64", median(off)));
   const served = on[64]!.map((r) => r.rps);
   ratios(served, bareModel, barePipeline, true);
+  const per = (a: number[], b: number[]) => mid(a.map((x, i) => x / b[i]!)).toFixed(3);
+  console.log(
+    `HTTP ceiling (Deno.serve reading the PNG, fixed JSON answer, no model), c=64: ${
+      mid(ceiling).toFixed(0)
+    } req/s`,
+  );
+  console.log(`server c=64 batching on / HTTP ceiling:           ${per(served, ceiling)}`);
+  console.log(`HTTP ceiling / bare model-only loop:              ${per(ceiling, bareModel)}`);
+  const us = (xs: number[]) => (mid(xs) * 1e6).toFixed(1);
+  console.log(
+    `CPU µs per request at c=64: server ${us(cpu.server)} (load generator ${us(cpu.load)}); ` +
+      `HTTP-only server ${us(cpu.ceilingServer)} (load generator ${us(cpu.ceilingLoad)})`,
+  );
+  console.log(
+    `CPU µs per image, one thread: model ${us(cpu.model)}, decode + preprocess + top-k ${
+      us(cpu.work)
+    }`,
+  );
+  // Every request needs the model, the per-image work, the HTTP exchange and the load
+  // generator's share, all on the same cores: the best a server could do against the
+  // model-only loop.
+  const bound = mid(cpu.model.map((m, i) => {
+    const perRequest = m + cpu.work[i]! + cpu.ceilingServer[i]! + cpu.ceilingLoad[i]!;
+    return CORES / perRequest / bareModel[i]!;
+  }));
+  console.log(
+    `best possible server / model-only loop on these ${CORES} shared cores ` +
+      `(${CORES} cores / CPU per request of model + work + HTTP + load generator): ${
+        bound.toFixed(3)
+      }`,
+  );
   const onOff = mid(served.map((x, i) => x / off[i]!.rps));
   console.log(`batching on / off at c=64: ${onOff.toFixed(3)}`);
   const errors = Object.values(on).flat().concat(off).reduce((n, r) => n + r.errors, 0);
@@ -449,9 +576,9 @@ async function squeezenetPart(port: number, management: string, suite: Suite) {
   const barePipeline: number[] = [];
   for (let rep = 0; rep < REPEATS; rep++) {
     rounds.push(await load(port, suite, 64, n));
-    const [m, p] = await bareLoops(suite, n);
-    bareModel.push(m);
-    barePipeline.push(p);
+    const b = await bareLoops(suite, n);
+    bareModel.push(b.model);
+    barePipeline.push(b.pipeline);
   }
   console.log(row("batching on   c=64", median(rounds)));
   ratios(rounds.map((r) => r.rps), bareModel, barePipeline, false);
