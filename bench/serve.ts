@@ -337,6 +337,18 @@ function freePort(): number {
   return port;
 }
 
+/** Waits (up to a minute) until GET /ping on the port answers 200. */
+async function waitForPing(port: number): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/ping`).then(
+      async (r) => (await r.body?.cancel(), r.ok),
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function startServer(dir: string) {
   const [inference, management, metrics] = [freePort(), freePort(), freePort()];
   const child = new Deno.Command(Deno.execPath(), {
@@ -365,14 +377,7 @@ async function startServer(dir: string) {
     stdout: "null",
     stderr: "inherit",
   }).spawn();
-  for (let i = 0; i < 600; i++) {
-    const ok = await fetch(`http://127.0.0.1:${inference}/ping`).then(
-      async (r) => (await r.body?.cancel(), r.ok),
-      () => false,
-    );
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitForPing(inference);
   return { child, port: inference, management: `http://127.0.0.1:${management}` };
 }
 
@@ -408,14 +413,7 @@ async function startCeiling() {
     stdout: "null",
     stderr: "inherit",
   }).spawn();
-  for (let i = 0; i < 600; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/ping`).then(
-      async (r) => (await r.body?.cancel(), r.ok),
-      () => false,
-    );
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitForPing(port);
   return { child, port };
 }
 
