@@ -9,7 +9,7 @@
  * Data pipeline overhead (target ≤ 10%), two ways: inside the loop, the time
  * of the epoch loops outside the train steps over the time in them (the same
  * run, so machine noise cancels); and the loop's samples/s against the bare
- * step's, measured one after the other.
+ * step's, measured in alternating pairs (median of three pairs).
  *
  * `deno task bench train [cnn|vit …]`
  *
@@ -29,6 +29,8 @@ import { median, peerFigure } from "./_peer.ts";
 const CONF = new URL("../conf", import.meta.url).pathname;
 const MODELS: Record<string, string> = { cnn: "cnn", vit: "vit_tiny" };
 const EPOCHS = 2;
+/** Loop and bare-step pairs per model. */
+const REPEATS = 3;
 
 function nullStream() {
   return { writeSync: (p: Uint8Array) => p.length, isTerminal: () => false };
@@ -92,7 +94,8 @@ if (import.meta.main) {
   const load = (await Deno.readTextFile("/proc/loadavg").catch(() => "?")).split(" ")[0];
   console.log(`load average at start: ${load} (${navigator.hardwareConcurrency} cores)`);
   console.log(
-    "samples/s: loop = epoch loops, in steps = inside the loop's train steps, wall = whole run",
+    "samples/s: loop = epoch loops, in steps = inside the loop's train steps, wall = whole run " +
+      `(medians of ${REPEATS} loop / bare pairs)`,
   );
   console.log(
     "model   loop  in steps   wall   bare  overhead in loop / vs bare  PyTorch  loop/PyTorch  (PyTorch figure)",
@@ -100,22 +103,31 @@ if (import.meta.main) {
   const cwd = await Deno.makeTempDir({ prefix: "lifecycle_bench_train_" });
   try {
     for (const name of names) {
-      const l = await loop(name, cwd);
-      const b = await bare(l.config, Math.min(l.steps, 200));
+      // Bare step and loop alternate: the figures are medians of REPEATS pairs, and the
+      // overhead against the bare step is the median of the per-pair ratios, so that a
+      // slow spell of a shared machine hits both sides of a pair.
+      const pairs: { l: Awaited<ReturnType<typeof loop>>; b: { rate: number } }[] = [];
+      for (let r = 0; r < REPEATS; r++) {
+        const l = await loop(name, cwd);
+        const b = await bare(l.config, Math.min(l.steps, 200));
+        pairs.push({ l, b });
+      }
+      const mid = (f: (p: (typeof pairs)[number]) => number) => median(pairs.map(f));
       const peer = await peerFigure(
         ["train-step", MODELS[name]!, "--optimizer", "adam", "--batch", "64"],
         ["train_step_ms_batch64", `${MODELS[name]}/adam_lr1e-3`],
       );
       const peerRate = (64 * 1000) / peer.ms;
-      const overhead = b.rate / l.trainRate - 1;
+      const trainRate = mid((p) => p.l.trainRate);
+      const overhead = mid((p) => p.b.rate / p.l.trainRate - 1);
       const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
       const n = (x: number, w: number) => x.toFixed(0).padStart(w);
       console.log(
-        `${name.padEnd(5)} ${n(l.trainRate, 6)} ${n(l.stepRate, 9)} ${n(l.wallRate, 6)} ${
-          n(b.rate, 6)
-        }  ${pct(l.inLoop).padStart(16)} / ${pct(overhead).padEnd(7)}  ${n(peerRate, 7)}  ${
-          (l.trainRate / peerRate).toFixed(2).padStart(12)
-        }  (${peer.source})`,
+        `${name.padEnd(5)} ${n(trainRate, 6)} ${n(mid((p) => p.l.stepRate), 9)} ${
+          n(mid((p) => p.l.wallRate), 6)
+        } ${n(mid((p) => p.b.rate), 6)}  ${pct(mid((p) => p.l.inLoop)).padStart(16)} / ${
+          pct(overhead).padEnd(7)
+        }  ${n(peerRate, 7)}  ${(trainRate / peerRate).toFixed(2).padStart(12)}  (${peer.source})`,
       );
     }
   } finally {
