@@ -90,18 +90,30 @@ export async function trainOrReuse(
   overrides: string[],
   options: TrainOrReuseOptions,
 ): Promise<DemoRun> {
-  const plan = composeForCli(overrides, {
-    defaultConfigDir: options.confDir,
-    jobName: "train",
-    cwd: options.cwd,
-  });
-  if (plan.kind !== "run" || plan.multirun) {
-    throw new TypeError(`The demo trains one run: give overrides, not flags or -m sweeps`);
-  }
-  const job = plan.jobs[0]!;
+  const compose = () => {
+    const plan = composeForCli(overrides, {
+      defaultConfigDir: options.confDir,
+      jobName: "train",
+      cwd: options.cwd,
+    });
+    if (plan.kind !== "run" || plan.multirun) {
+      throw new TypeError(`The demo trains one run: give overrides, not flags or -m sweeps`);
+    }
+    return plan.jobs[0]!;
+  };
+  let job = compose();
   if (!options.fresh) {
     const found = await findRun(dirname(job.runDir), job.overrides);
     if (found) return found;
+  }
+  // The run folder is named by the second it starts in: a fresh run right after another one
+  // of the same experiment waits for the next second instead of meeting that run's folder.
+  // (A folder without the time in its name stays taken: the run then says so and stops.)
+  for (let tries = 0; tries < 2 && await holdsRun(job.runDir); tries++) {
+    const taken = job.runDir;
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
+    job = compose();
+    if (job.runDir === taken) break;
   }
   const t0 = performance.now();
   const r = await runExperiment(job.config, job.runDir, {
@@ -119,6 +131,10 @@ export async function trainOrReuse(
     results: r.results,
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+async function holdsRun(runDir: string): Promise<boolean> {
+  return await Deno.stat(join(runDir, "metrics.jsonl")).then(() => true, () => false);
 }
 
 /** The archive the demo serves. */
