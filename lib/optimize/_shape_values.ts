@@ -4,7 +4,7 @@
 // a known int, a symbolic dim (a string: the same string is the same size at
 // run time), or null when unknown.
 
-import { type Dim, type DType, type Graph, isIntDType, type Node } from "../onnx/mod.ts";
+import type { Dim, DType, Graph, Node } from "../onnx/mod.ts";
 import { constValue, isStandard } from "./_graph.ts";
 
 /** Tensors with more elements than this are not tracked. */
@@ -57,7 +57,10 @@ export function evaluateShapes(
     const known = values.get(name);
     if (known) return known;
     const t = constValue(graph, name);
-    if (!t || !isIntDType(t.dtype) || t.data.length > MAX_ELEMENTS) return undefined;
+    // NOTE: int32/int64 only: narrower ints would wrap in arithmetic.
+    if (!t || (t.dtype !== "int64" && t.dtype !== "int32") || t.data.length > MAX_ELEMENTS) {
+      return undefined;
+    }
     const v = {
       dtype: t.dtype,
       dims: [...t.dims],
@@ -214,6 +217,7 @@ function arithmetic(node: Node, get: Get): ShapeValue | undefined {
     if (typeof x === "number" && typeof y === "number") {
       const r = f(x, y);
       if (r === undefined || !Number.isSafeInteger(r)) return undefined;
+      if (a.dtype === "int32" && (r < -(2 ** 31) || r >= 2 ** 31)) return undefined;
       entries.push(r);
     } else entries.push(trivial(node.opType, x, y));
   }

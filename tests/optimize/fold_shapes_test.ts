@@ -177,3 +177,14 @@ for (const file of sharedModels()) {
     await sameAt(fuse(model, { skip: ["fold_shapes"] }).model, fused, [{ batch: 1 }, big], 1e-6);
   });
 }
+
+Deno.test("foldShapes() with allowzero 1 uses -1, never 0, for a copied symbolic dim", async () => {
+  const g = new GraphBuilder();
+  const x = g.input("x", { dtype: "float32", dims: ["batch", 3, 4] });
+  const target = g.op("Concat", [dimOf(g, x, 0), g.ints([12])], { axis: 0 });
+  g.output(g.op("Reshape", [x, target], { allowzero: 1 }), "y");
+  const model = g.build();
+  const r = folded(model);
+  assert.deepEqual(targetOf(r), [-1, 12]);
+  await sameAt(model, r, BATCHES);
+});
