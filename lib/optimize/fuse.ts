@@ -1,7 +1,7 @@
 /**
- * The fuse pipeline: constant folding, Identity/Dropout removal, BatchNorm
- * folding, MatMul+Add -> Gemm, Transpose/Reshape cancelling and dead code
- * removal, rerun until nothing changes, then shapes re-inferred. Optionally
+ * The fuse pipeline: constant folding, shape-computation folding,
+ * Identity/Dropout removal, BatchNorm folding, MatMul+Add -> Gemm,
+ * Transpose/Reshape cancelling and dead code removal, rerun until nothing changes, then shapes re-inferred. Optionally
  * ONNX Runtime's own optimized graph is saved as well (for deployment on the
  * same hardware: at level "all" it holds layout-specific kernels).
  *
@@ -11,6 +11,7 @@ import { inferShapes, type Model, Session } from "../onnx/mod.ts";
 import { cancelTransposes } from "./cancel_transposes.ts";
 import { foldBatchNorm } from "./fold_batchnorm.ts";
 import { foldConstants } from "./fold_constants.ts";
+import { foldShapes } from "./fold_shapes.ts";
 import { fuseMatMulAdd } from "./fuse_matmul_add.ts";
 import { applyPasses, type NamedPass, type PipelineResult } from "./pass.ts";
 import { removeDead } from "./remove_dead.ts";
@@ -19,6 +20,7 @@ import { removeIdentity } from "./remove_identity.ts";
 /** The passes of {@linkcode fuse}, in order. */
 export const FUSE_PASSES: readonly NamedPass[] = Object.freeze([
   { name: "fold_constants", run: foldConstants },
+  { name: "fold_shapes", run: foldShapes },
   { name: "remove_identity", run: removeIdentity },
   { name: "fold_batchnorm", run: foldBatchNorm },
   { name: "fuse_matmul_add", run: fuseMatMulAdd },

@@ -6,7 +6,7 @@
  *
  * **Passes** map a model to `{ model, changed, reason?, notes }` without
  * touching their input; `applyPasses` reruns a list until nothing changes.
- * `fuse` runs `foldConstants`, `removeIdentity`, `foldBatchNorm`,
+ * `fuse` runs `foldConstants`, `foldShapes`, `removeIdentity`, `foldBatchNorm`,
  * `fuseMatMulAdd`, `cancelTransposes` and `removeDead`, then re-infers
  * shapes; `saveOrtOptimized` writes ONNX Runtime's own optimized graph.
  *
@@ -50,6 +50,7 @@ export {
   type PipelineResult,
 } from "./pass.ts";
 export { foldConstants } from "./fold_constants.ts";
+export { foldShapes } from "./fold_shapes.ts";
 export { removeIdentity } from "./remove_identity.ts";
 export { foldBatchNorm } from "./fold_batchnorm.ts";
 export { fuseMatMulAdd } from "./fuse_matmul_add.ts";
