@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { pct, TopKBars } from "./_bars.tsx";
 import type { Counts } from "../lib/store/mod.ts";
 import type { QueueItem as Item } from "../routes/_lib/label.ts";
@@ -39,10 +39,14 @@ export default function LabelQueue(props: Props) {
   const [strategy, setStrategy] = useState(props.strategy);
   const [message, setMessage] = useState("");
   const [busy, setBusy] = useState(false);
+  // Read by handlers that may run before the next render: a key pressed right after an
+  // answer arrived must see the new item, and a second key during a request must wait.
+  const busyNow = useRef(false);
   const hydrated = useHydrated();
   const item = items[Math.min(at, items.length - 1)];
 
   async function reload(b = below, s = strategy) {
+    busyNow.current = true;
     setBusy(true);
     try {
       const q = `below=${b}&strategy=${encodeURIComponent(s)}`;
@@ -56,12 +60,14 @@ export default function LabelQueue(props: Props) {
     } catch (err) {
       setMessage((err as Error).message);
     } finally {
+      busyNow.current = false;
       setBusy(false);
     }
   }
 
   async function send(kind: "label" | "skip", label?: string) {
-    if (!item || busy) return;
+    if (!item || busyNow.current) return;
+    busyNow.current = true;
     setBusy(true);
     try {
       const res = await fetch(`/api/admin/examples/${encodeURIComponent(item.id)}/${kind}`, {
@@ -82,29 +88,35 @@ export default function LabelQueue(props: Props) {
       });
       if (kind === "label") setRecent([done, ...recent].slice(0, 8));
       setMessage(kind === "label" ? `Labeled as ${label}` : "Skipped");
+      busyNow.current = false;
       if (rest.length === 0 && counts.unlabeled > 1) await reload();
     } catch (err) {
       setMessage((err as Error).message);
     } finally {
+      busyNow.current = false;
       setBusy(false);
     }
   }
 
+  // The handler of this render, swapped in as the render happens (an effect would run only
+  // after paint, leaving the previous item's handler in place for a fast key press).
+  const onKey = useRef<(e: KeyboardEvent) => void>(() => {});
+  onKey.current = (e: KeyboardEvent) => {
+    const target = e.target as HTMLElement | null;
+    if (e.ctrlKey || e.metaKey || e.altKey || target?.closest("input, select, textarea")) return;
+    const i = props.classes.findIndex((_, k) => keyOf(props.classes, k) === e.key);
+    if (i >= 0) send("label", props.classes[i]);
+    else if (e.key === "s") send("skip");
+    else if (e.key === "ArrowRight") setAt(Math.min(at + 1, items.length - 1));
+    else if (e.key === "ArrowLeft") setAt(Math.max(at - 1, 0));
+    else return;
+    e.preventDefault();
+  };
   useEffect(() => {
-    function onKey(e: KeyboardEvent) {
-      const target = e.target as HTMLElement | null;
-      if (e.ctrlKey || e.metaKey || e.altKey || target?.closest("input, select, textarea")) return;
-      const i = props.classes.findIndex((_, k) => keyOf(props.classes, k) === e.key);
-      if (i >= 0) send("label", props.classes[i]);
-      else if (e.key === "s") send("skip");
-      else if (e.key === "ArrowRight") setAt(Math.min(at + 1, items.length - 1));
-      else if (e.key === "ArrowLeft") setAt(Math.max(at - 1, 0));
-      else return;
-      e.preventDefault();
-    }
-    addEventListener("keydown", onKey);
-    return () => removeEventListener("keydown", onKey);
-  });
+    const listener = (e: KeyboardEvent) => onKey.current(e);
+    addEventListener("keydown", listener);
+    return () => removeEventListener("keydown", listener);
+  }, []);
 
   const done = counts.labeled + counts.skipped;
   return (
