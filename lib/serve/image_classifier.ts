@@ -196,6 +196,7 @@ function valueTable(channels: number, pre: PreprocessSpec): Float32Array {
       lut[c * 256 + v] = ((pre.invert ? 255 - v : v) * scale - mean) / std;
     }
   }
+  TABLES.set(pre, lut);
   return lut;
 }
 
