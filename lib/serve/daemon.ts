@@ -177,7 +177,12 @@ export async function stopDaemon(pidFile: string, timeoutMs = 60_000): Promise<n
   const info = await readPidFile(pidFile);
   if (!info || !isAlive(info.pid)) {
     await Deno.remove(pidFile).catch(() => {});
-    throw new Error(`No running model server: ${info ? "stale" : "no"} pid file ${pidFile}`);
+    throw new Error(
+      `No running model server: ${info ? "stale" : "no"} pid file ${pidFile}` +
+        (info
+          ? ""
+          : `; to stop a server started with another --log-location or pid_file, give the same`),
+    );
   }
   Deno.kill(info.pid, "SIGTERM");
   const deadline = Date.now() + timeoutMs;

@@ -96,7 +96,10 @@ Deno.test("serve --start daemonizes, passes torchserve_client.py, and --stop sto
     assert.equal(await readPidFile(join(dir, "logs", "model_server.pid")), undefined);
     const none = await serve(["--stop", ...flags], dir);
     assert.equal(none.code, 1);
-    assert.match(none.stderr, /^Error: No running model server: no pid file .*model_server.pid/);
+    assert.match(
+      none.stderr,
+      /^Error: No running model server: no pid file .*model_server.pid; to stop a server started with another --log-location or pid_file, give the same /,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
