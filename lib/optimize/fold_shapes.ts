@@ -3,8 +3,9 @@
  *
  * PyTorch exports compute Reshape targets at run time:
  * `Shape(x) -> Gather -> Unsqueeze -> Concat -> Reshape`, with Slice, Squeeze,
- * Cast and integer arithmetic in between. With the dims shape inference
- * knows, these vectors are evaluated symbolically (known ints, symbolic dims):
+ * Cast and integer arithmetic in between. Shape inference (`inferShapes`)
+ * already carries these small vectors along as values of known ints and
+ * symbolic dims; this pass turns what it knows into constants:
  *
  * - a shape-computation value that is all known ints -> int64/int32 initializer
  * - a Reshape target with non-constant entries -> a constant target where each
@@ -18,10 +19,53 @@
  *
  * @module
  */
-import { inferShapes, type Model, type Node, tensor } from "../onnx/mod.ts";
+import {
+  type Dim,
+  inferShapes,
+  isStaticDims,
+  type Model,
+  type Node,
+  tensor,
+  type TypeInfo,
+} from "../onnx/mod.ts";
 import { addInitializer, isStandard } from "./_graph.ts";
-import { allKnown, evaluateShapes, SHAPE_OPS, type ShapeValue } from "./_shape_values.ts";
 import { declined, joinReasons, type PassResult } from "./pass.ts";
+
+/** The ops of shape computations whose known outputs become constants. */
+const SHAPE_OPS: ReadonlySet<string> = new Set([
+  "Shape",
+  "Gather",
+  "Unsqueeze",
+  "Squeeze",
+  "Concat",
+  "Slice",
+  "Cast",
+  "Identity",
+  "Add",
+  "Sub",
+  "Mul",
+  "Div",
+]);
+
+/** A small int64 vector or scalar shape inference knows the entries of (symbols allowed). */
+interface ShapeValue {
+  dims: number[];
+  entries: Dim[];
+}
+
+/**
+ * What inference knows of an int64 value. Only int64: inference computes in
+ * JavaScript numbers, so narrower integer arithmetic that wraps at run time
+ * would fold to other values.
+ */
+function shapeValue(t: TypeInfo | undefined): ShapeValue | undefined {
+  if (!t?.value || t.dtype !== "int64" || !isStaticDims(t.dims)) return undefined;
+  return { dims: t.dims as number[], entries: t.value };
+}
+
+function allKnown(v: ShapeValue): v is ShapeValue & { entries: number[] } {
+  return v.entries.every((e) => typeof e === "number" && Number.isSafeInteger(e));
+}
 
 /**
  * Folds shape-computation subgraphs into constants and Reshape targets.
@@ -48,7 +92,7 @@ export function foldShapes(model: Model): PassResult {
   const out = model.clone();
   const graph = out.graph;
   const types = inferShapes(out).types;
-  const values = evaluateShapes(graph, (name) => types.get(name)?.dims, out.opset("") ?? 17);
+  const valueOf = (name: string) => shapeValue(types.get(name));
   const notes: string[] = [];
   const left: string[] = [];
   let folded = 0;
@@ -56,14 +100,14 @@ export function foldShapes(model: Model): PassResult {
     if (!isStandard(node)) continue;
     if (SHAPE_OPS.has(node.opType) && node.outputs.length === 1) {
       const name = node.outputs[0]!;
-      const v = values.get(name);
+      const v = valueOf(name);
       if (!v || !allKnown(v) || graph.isOutput(name)) continue;
       graph.removeNode(node);
-      graph.initializers.set(name, tensor(v.dtype, v.dims, v.entries as number[]));
+      graph.initializers.set(name, tensor("int64", v.dims, v.entries));
       graph.valueInfo.delete(name);
       folded++;
     } else if (node.opType === "Reshape") {
-      const v = values.get(node.inputs[1] ?? "");
+      const v = valueOf(node.inputs[1] ?? "");
       if (!v || allKnown(v) || graph.initializers.has(node.inputs[1]!)) continue;
       const target = reshapeTarget(node, v, types.get(node.inputs[0]!)?.dims);
       if (typeof target === "string") {
@@ -91,7 +135,7 @@ export function foldShapes(model: Model): PassResult {
 function reshapeTarget(
   node: Node,
   v: ShapeValue,
-  dataDims: (number | string | null)[] | undefined,
+  dataDims: Dim[] | undefined,
 ): number[] | string {
   if (v.dims.length !== 1) return "its target is not a vector";
   const allowZero = node.getInt("allowzero", 0) === 1;
@@ -114,6 +158,6 @@ function reshapeTarget(
   return target;
 }
 
-function show(e: number | string | null): string {
+function show(e: Dim): string {
   return e === null ? "?" : String(e);
 }
