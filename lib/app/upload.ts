@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { readBody } from "../serve/mod.ts";
 import { HttpError } from "../web/mod.ts";
 
 /** An upload, read and checked. */
@@ -48,30 +49,6 @@ export function imageKind(b: Uint8Array): UploadType | undefined {
   return undefined;
 }
 
-async function readCapped(req: Request, cap: number, what: string): Promise<Uint8Array> {
-  const tooLarge = () =>
-    new HttpError(413, `Cannot accept ${what}: it is larger than ${cap} bytes`);
-  const declared = Number(req.headers.get("content-length") ?? NaN);
-  if (declared > cap) {
-    await req.body?.cancel();
-    throw tooLarge();
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req.body ?? []) {
-    size += chunk.byteLength;
-    if (size > cap) throw tooLarge();
-    chunks.push(chunk);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
-
 function field(form: FormData, name: string): string | undefined {
   const v = form.get(name);
   return typeof v === "string" && v !== "" ? v : undefined;
@@ -88,7 +65,12 @@ function field(form: FormData, name: string): string | undefined {
 export async function readImageUpload(req: Request, maxBytes: number): Promise<ImageUpload> {
   const contentType = req.headers.get("content-type") ?? "";
   const multipart = contentType.startsWith("multipart/form-data");
-  const body = await readCapped(req, maxBytes + (multipart ? MULTIPART_OVERHEAD : 0), "the upload");
+  const cap = maxBytes + (multipart ? MULTIPART_OVERHEAD : 0);
+  const body = await readBody(
+    req,
+    cap,
+    () => new HttpError(413, `Cannot accept the upload: it is larger than ${cap} bytes`),
+  );
   const query = new URL(req.url).searchParams;
   let upload: Omit<ImageUpload, "type">;
   if (multipart) {

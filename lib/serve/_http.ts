@@ -1,7 +1,6 @@
 /**
  * What the three HTTP APIs share: TorchServe's JSON error body, the access
- * log and status counters, token checks, the body-size limit, and strict
- * query-parameter parsing.
+ * log and status counters, token checks, and strict query-parameter parsing.
  *
  * @module
  */
@@ -108,43 +107,6 @@ export function methodNotAllowed(c: Context): Response {
       `Requested method is not allowed, please refer to API document: ${c.req.method} ${c.req.path}`,
     ),
   );
-}
-
-/**
- * Reads a request body, refusing one over the limit (declared or streamed).
- *
- * @param req the request
- * @param limit most bytes accepted
- * @returns the bytes
- * @throws {ServeError} 413 when the body is over the limit
- */
-export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
-  const tooLarge = () =>
-    new ServeError(
-      413,
-      "RequestEntityTooLargeException",
-      `Request body is larger than max_request_size (${limit} bytes)`,
-    );
-  const declared = Number(req.headers.get("content-length") ?? NaN);
-  if (declared > limit) throw tooLarge();
-  if (!req.body) return new Uint8Array(0);
-  // A declared length within the limit: read it in one go (the server enforces the length).
-  if (Number.isFinite(declared)) return await req.bytes();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req.body) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk);
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
 }
 
 /**

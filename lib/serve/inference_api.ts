@@ -8,7 +8,8 @@
  * @module
  */
 import type { Context } from "hono";
-import { type ApiContext, createApp, type Env, methodNotAllowed, readBody } from "./_http.ts";
+import { type ApiContext, createApp, type Env, methodNotAllowed } from "./_http.ts";
+import { readBody } from "./body.ts";
 import { ServeError } from "./errors.ts";
 import { addKserveRoutes } from "./kserve_api.ts";
 import { inferenceOpenApi } from "./openapi.ts";

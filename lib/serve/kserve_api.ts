@@ -7,7 +7,8 @@
  * @module
  */
 import type { Context, Hono } from "hono";
-import { type ApiContext, type Env, methodNotAllowed, readBody } from "./_http.ts";
+import { type ApiContext, type Env, methodNotAllowed } from "./_http.ts";
+import { readBody } from "./body.ts";
 import { ServeError, toServeError } from "./errors.ts";
 import type { ServedModel } from "./served_model.ts";
 import {

@@ -82,6 +82,7 @@ export {
   ServedModel,
 } from "./served_model.ts";
 export { type ErrorBody, ServeError } from "./errors.ts";
+export { readBody } from "./body.ts";
 export { imageToTensor, pairsToJson, topK } from "./image_classifier.ts";
 export type {
   DType as ServeDType,
