@@ -37,3 +37,27 @@ export function formatValue(v: unknown): string {
   if (Number.isInteger(v)) return String(v);
   return Math.abs(v) >= 1000 ? v.toFixed(0) : String(Number(v.toPrecision(4)));
 }
+
+/** A run's parameters as `key=value` tags. */
+export function ParamTags({ params }: { params: Record<string, unknown> }) {
+  return (
+    <>
+      {Object.entries(params).map(([k, v]) => (
+        <span class="tag" key={k}>{`${k}=${formatValue(v)}`}</span>
+      ))}
+    </>
+  );
+}
+
+/** A run's best metrics as `[prefix]key value` tags. */
+export function MetricTags(
+  { best, prefix = "" }: { best: Record<string, unknown>; prefix?: string },
+) {
+  return (
+    <>
+      {Object.entries(best).map(([k, v]) => (
+        <span class="tag tag-metric" key={k}>{`${prefix}${k} ${formatValue(v)}`}</span>
+      ))}
+    </>
+  );
+}

@@ -2,7 +2,7 @@ import { readRun, type RunDetails } from "../../../lib/app/mod.ts";
 import { Head } from "../../../lib/web/mod.ts";
 import Curves from "../../../islands/Curves.tsx";
 import { define, HttpError, page } from "../../../utils.ts";
-import { formatBytes, formatValue } from "../../_lib/components.tsx";
+import { formatBytes, formatValue, MetricTags, ParamTags } from "../../_lib/components.tsx";
 
 export const handler = define.handlers({
   async GET(ctx) {
@@ -90,12 +90,8 @@ export default define.page<typeof handler>(({ data: { run } }) => {
         </div>
       )}
       <div class="tags">
-        {Object.entries(run.params).map(([k, v]) => (
-          <span class="tag">{`${k}=${formatValue(v)}`}</span>
-        ))}
-        {Object.entries(run.best).map(([k, v]) => (
-          <span class="tag tag-metric">{`best ${k} ${formatValue(v)}`}</span>
-        ))}
+        <ParamTags params={run.params} />
+        <MetricTags best={run.best} prefix="best " />
       </div>
       <div class="charts">
         {losses.length > 0 && <Curves id="loss-chart" title="Loss" series={series(losses)} />}

@@ -2,7 +2,7 @@ import { readRun, type RunDetails } from "../../../lib/app/mod.ts";
 import { Head } from "../../../lib/web/mod.ts";
 import Curves from "../../../islands/Curves.tsx";
 import { define, HttpError, page } from "../../../utils.ts";
-import { formatValue } from "../../_lib/components.tsx";
+import { MetricTags, ParamTags } from "../../_lib/components.tsx";
 
 export const handler = define.handlers({
   async GET(ctx) {
@@ -78,14 +78,10 @@ export default define.page<typeof handler>(({ data }) => (
                 <td>{`${r.model}/${r.exp}/${r.run}`}</td>
                 <td class="nowrap">{r.date}</td>
                 <td class="params">
-                  {Object.entries(r.params).map(([k, v]) => (
-                    <span class="tag">{`${k}=${formatValue(v)}`}</span>
-                  ))}
+                  <ParamTags params={r.params} />
                 </td>
                 <td class="params">
-                  {Object.entries(r.best).map(([k, v]) => (
-                    <span class="tag tag-metric">{`${k} ${formatValue(v)}`}</span>
-                  ))}
+                  <MetricTags best={r.best} />
                 </td>
               </tr>
             ))}

@@ -1,7 +1,7 @@
 import { listRuns, type RunSummary } from "../../../lib/app/mod.ts";
 import { Head } from "../../../lib/web/mod.ts";
 import { define, page } from "../../../utils.ts";
-import { formatValue } from "../../_lib/components.tsx";
+import { MetricTags, ParamTags } from "../../_lib/components.tsx";
 
 export const handler = define.handlers({
   async GET(ctx) {
@@ -62,14 +62,10 @@ export default define.page<typeof handler>(({ data }) => (
                     </td>
                     <td class="nowrap">{r.date}</td>
                     <td class="params">
-                      {Object.entries(r.params).map(([k, v]) => (
-                        <span class="tag">{`${k}=${formatValue(v)}`}</span>
-                      ))}
+                      <ParamTags params={r.params} />
                     </td>
                     <td class="params">
-                      {Object.entries(r.best).map(([k, v]) => (
-                        <span class="tag tag-metric">{`${k} ${formatValue(v)}`}</span>
-                      ))}
+                      <MetricTags best={r.best} />
                     </td>
                   </tr>
                 ))}
