@@ -43,3 +43,35 @@ export function sharedPath(...parts: string[]): string {
   }
   return join(SHARED_DIR, ...parts);
 }
+
+/** What a CLI run printed. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs an entry point of `cli/` in a subprocess, as `deno task` would from `cwd`
+ * (`INIT_CWD` is where relative paths on the command line resolve).
+ *
+ * @param script file name in cli/, e.g. "serve.ts"
+ * @param args command-line arguments
+ * @param options working folder and extra environment
+ * @returns exit code and output
+ */
+export async function runCli(
+  script: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<CliRun> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(REPO_ROOT, "cli", script), ...args],
+    cwd: options.cwd,
+    env: { INIT_CWD: options.cwd, ...options.env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+}

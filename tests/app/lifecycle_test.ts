@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readArchive } from "../../lib/archive/mod.ts";
-import { ROOT_DIR } from "../_shared.ts";
+import { runCli } from "../_shared.ts";
 import { trainCli } from "../train/_experiment.ts";
 import { Client, digitPng, fixtureApp, imageForm } from "../web/_pages.ts";
 
@@ -17,22 +17,9 @@ const PARENT = [
 ];
 
 async function optimize(run: string, cwd: string): Promise<string> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      join(ROOT_DIR, "cli", "optimize.ts"),
-      "--quantize",
-      "--mode",
-      "static",
-      run,
-    ],
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const out = await runCli("optimize.ts", ["--quantize", "--mode", "static", run], { cwd });
+  const text = out.stdout;
+  assert.equal(out.code, 0, out.stderr);
   const m = /^Archive: (\S+) \(model "cnn_int8_static" version (\d+\.0), int8_static\)$/m.exec(
     text,
   );

@@ -3,22 +3,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { readArchive } from "../../lib/archive/mod.ts";
-import { ROOT_DIR } from "../_shared.ts";
+import { runCli } from "../_shared.ts";
 import { makeArchive } from "../serve/_fixtures.ts";
 import { field, parsePbtxt, type PbMessage, validate } from "./_triton_schema.ts";
 
-const CLI = join(ROOT_DIR, "cli", "archive.ts");
-
-async function archiveCli(args: string[], cwd: string) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    cwd,
-    env: { INIT_CWD: cwd },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+function archiveCli(args: string[], cwd: string) {
+  return runCli("archive.ts", args, { cwd });
 }
 
 Deno.test("archive export --triton writes a repository Triton's schema accepts, --kserve a manifest", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { isAlive, readPidFile } from "../../lib/serve/mod.ts";
-import { ROOT_DIR, sharedPath } from "../_shared.ts";
+import { ROOT_DIR, runCli, sharedPath } from "../_shared.ts";
 import { digit, makeArchive, png } from "./_fixtures.ts";
 
 const CLI = join(ROOT_DIR, "cli", "serve.ts");
@@ -13,17 +13,8 @@ function freePort(): number {
   return port;
 }
 
-async function serve(args: string[], cwd: string) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    cwd,
-    // INIT_CWD (set by `deno task`) is where relative --register paths resolve.
-    env: { INIT_CWD: cwd },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+function serve(args: string[], cwd: string) {
+  return runCli("serve.ts", args, { cwd });
 }
 
 /** A temp working dir with a model store holding digits.mar, and free-port address flags. */

@@ -6,7 +6,7 @@ import { composeForCli } from "../../lib/config/mod.ts";
 import type { ExperimentOptions, ExperimentResult } from "../../lib/train/mod.ts";
 import { runExperiment } from "../../lib/train/mod.ts";
 import { readMetricsLog } from "../../lib/track/mod.ts";
-import { ROOT_DIR } from "../_shared.ts";
+import { type CliRun, ROOT_DIR, runCli } from "../_shared.ts";
 
 export const CONF = join(ROOT_DIR, "conf");
 export const TRAIN_CLI = join(ROOT_DIR, "cli", "train.ts");
@@ -86,20 +86,11 @@ export async function recordValues(runDir: string): Promise<Record<string, unkno
 }
 
 /** Runs the train CLI in a subprocess. */
-export async function trainCli(
+export function trainCli(
   args: string[],
   options: { cwd: string; env?: Record<string, string> },
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", TRAIN_CLI, ...args],
-    cwd: options.cwd,
-    // INIT_CWD (set by `deno task`) would send the run to the task's folder.
-    env: { WANDB_API_KEY: "", INIT_CWD: options.cwd, ...options.env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const d = new TextDecoder();
-  return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
+): Promise<CliRun> {
+  return runCli("train.ts", args, { cwd: options.cwd, env: { WANDB_API_KEY: "", ...options.env } });
 }
 
 /** A temporary folder removed after `fn`. */
