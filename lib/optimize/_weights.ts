@@ -1,7 +1,8 @@
 // Shared by the quantizers: which nodes carry constant weights, how those
-// weights and biases read as [K, N] / [M, …] tensors, and node exclusion.
+// weights and biases read as [K, N] / [M, …] tensors, node exclusion, and the
+// opset quantizing needs.
 
-import { type Graph, type Node, type Tensor, tensor } from "../onnx/mod.ts";
+import { type Graph, type Model, type Node, type Tensor, tensor } from "../onnx/mod.ts";
 import { constValue, isStandard, toF64 } from "./_graph.ts";
 import { biasVector } from "./fold_batchnorm.ts";
 
@@ -110,4 +111,12 @@ export function selectWeightNodes(
     } else if (excluded.has(n)) skipped.push(`${n.label}: excluded`);
   });
   return { nodes: candidates.filter((w) => !excluded.has(w.node)), skipped };
+}
+
+/** Why a model cannot be quantized for its opset (QuantizeLinear per axis needs 13), or undefined. */
+export function quantizeOpsetProblem(model: Model): string | undefined {
+  const opset = model.opset("") ?? 0;
+  return opset < 13
+    ? `the model imports ai.onnx opset ${model.opset("")}: quantizing needs 13 or newer`
+    : undefined;
 }

@@ -18,7 +18,12 @@
  */
 import { type Graph, type Model, Node, type NodeInit, tensor } from "../onnx/mod.ts";
 import { addInitializer } from "./_graph.ts";
-import { type ExcludeOptions, selectWeightNodes, type WeightNode } from "./_weights.ts";
+import {
+  type ExcludeOptions,
+  quantizeOpsetProblem,
+  selectWeightNodes,
+  type WeightNode,
+} from "./_weights.ts";
 import { declined, joinReasons, type PassResult } from "./pass.ts";
 import {
   channelRanges,
@@ -75,12 +80,8 @@ export interface DynamicQuantizeOptions extends ExcludeOptions {
  */
 export function quantizeDynamic(model: Model, options: DynamicQuantizeOptions = {}): PassResult {
   const { weightType = "int8", perChannel = true, format = "integer" } = options;
-  if ((model.opset("") ?? 0) < 13) {
-    return declined(
-      model,
-      `the model imports ai.onnx opset ${model.opset("")}: quantizing needs 13 or newer`,
-    );
-  }
+  const tooOld = quantizeOpsetProblem(model);
+  if (tooOld) return declined(model, tooOld);
   const out = model.clone();
   const graph = out.graph;
   const { nodes, skipped } = selectWeightNodes(

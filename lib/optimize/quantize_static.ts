@@ -21,6 +21,7 @@
 import type { Graph, Model, Node } from "../onnx/mod.ts";
 import { insertQdq, quantizeWeights } from "./_qdq_insert.ts";
 import { constValue } from "./_graph.ts";
+import { quantizeOpsetProblem } from "./_weights.ts";
 import type { Ranges } from "./calibrate.ts";
 import { declined, joinReasons, type PassResult } from "./pass.ts";
 import { paramsFromRange, type QParams } from "./quant_params.ts";
@@ -62,12 +63,8 @@ export function quantizeStatic(
     symmetricWeights = true,
     perChannel = true,
   } = options;
-  if ((model.opset("") ?? 0) < 13) {
-    return declined(
-      model,
-      `the model imports ai.onnx opset ${model.opset("")}: quantizing needs 13 or newer`,
-    );
-  }
+  const tooOld = quantizeOpsetProblem(model);
+  if (tooOld) return declined(model, tooOld);
   const out = model.clone();
   const graph = out.graph;
   const plan = planStatic(out, options);
