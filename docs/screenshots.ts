@@ -14,11 +14,11 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { chromium, type Page } from "playwright-core";
 import sharp from "sharp";
+import { CHROMIUM, drawAndPredict } from "../tests/e2e/_browser.ts";
 
 const { values: v } = parseArgs({
   args: Deno.args,
@@ -33,7 +33,7 @@ const { values: v } = parseArgs({
 });
 const base = v.base!;
 const steps = new Set(v.steps!.split(","));
-const browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
+const browser = CHROMIUM;
 if (!browser) throw new Error("No Chromium at /usr/bin/chromium (apt install chromium)");
 
 async function shot(page: Page, name: string, fullPage = true): Promise<void> {
@@ -44,27 +44,8 @@ async function shot(page: Page, name: string, fullPage = true): Promise<void> {
 }
 
 /** Draws strokes on the pad (points in 0..1 of its size) and predicts. */
-async function draw(page: Page, strokes: [number, number][][]): Promise<string> {
-  const pad = (await page.locator("#pad").boundingBox())!;
-  await page.click('button:has-text("Clear")');
-  for (const stroke of strokes) {
-    await page.mouse.move(pad.x + pad.width * stroke[0]![0], pad.y + pad.height * stroke[0]![1]);
-    await page.mouse.down();
-    for (const [x, y] of stroke.slice(1)) {
-      await page.mouse.move(pad.x + pad.width * x, pad.y + pad.height * y, { steps: 8 });
-    }
-    await page.mouse.up();
-  }
-  const before = await page.textContent("#prediction").catch(() => "");
-  await page.click("#predict-drawing");
-  await page.waitForFunction(
-    (b) => {
-      const t = document.querySelector("#prediction")?.textContent ?? "";
-      return t !== b && t.includes("drawing.png");
-    },
-    before,
-  );
-  return (await page.textContent("#predict-label")) ?? "";
+function draw(page: Page, strokes: [number, number][][]): Promise<string> {
+  return drawAndPredict(page, strokes, 8);
 }
 
 const ctx = await chromium.launchPersistentContext(await Deno.makeTempDir(), {

@@ -4,10 +4,10 @@
 // three examples and export them, open a run's curves. Screenshots go to
 // build/screenshots/. Skipped, saying so, where Chromium is not installed.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { ROOT_DIR } from "../_shared.ts";
+import { CHROMIUM } from "./_browser.ts";
 import { startOpenAIStandIn } from "../assist/_openai_standin.ts";
 import {
   ADMIN,
@@ -19,7 +19,6 @@ import {
   RUN_ID,
 } from "../web/_pages.ts";
 
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 const SHOTS = join(ROOT_DIR, "build", "screenshots");
 const FLAGS = [
   "--no-sandbox",

@@ -4,43 +4,22 @@
 // labeling page and retraining from feedback are for.)
 // Skipped, saying so, where Chromium is not installed.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Page } from "playwright-core";
 import { startDemo } from "../../cli/demo.ts";
 import { ROOT_DIR } from "../_shared.ts";
 import { capture } from "../train/_experiment.ts";
+import { CHROMIUM, drawAndPredict } from "./_browser.ts";
 
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 if (!CHROMIUM) {
   console.warn("tests/e2e/demo_test.ts skipped: no Chromium at /usr/bin/chromium");
 }
 
-/** Draws polylines (points in 0..1 of the pad) and returns the predicted label. */
+/** Draws polylines (points in 0..1 of the pad), keeps a screenshot, returns the predicted label. */
 async function draw(page: Page, strokes: [number, number][][], name: string): Promise<string> {
-  const pad = (await page.locator("#pad").boundingBox())!;
-  await page.click('button:has-text("Clear")');
-  for (const stroke of strokes) {
-    await page.mouse.move(pad.x + pad.width * stroke[0]![0], pad.y + pad.height * stroke[0]![1]);
-    await page.mouse.down();
-    for (const [x, y] of stroke.slice(1)) {
-      await page.mouse.move(pad.x + pad.width * x, pad.y + pad.height * y, { steps: 10 });
-    }
-    await page.mouse.up();
-  }
-  const before = await page.locator("#prediction").count()
-    ? await page.textContent("#prediction")
-    : "";
-  await page.click("#predict-drawing");
-  await page.waitForFunction(
-    (b) => {
-      const t = document.querySelector("#prediction")?.textContent ?? "";
-      return t !== b && t.includes("drawing.png");
-    },
-    before,
-  );
+  const label = await drawAndPredict(page, strokes);
   await page.screenshot({ path: join(ROOT_DIR, "build", "screenshots", `demo-${name}.png`) });
-  return (await page.textContent("#predict-label")) ?? "";
+  return label;
 }
 
 Deno.test({

@@ -1,10 +1,8 @@
 // Loads fixture pages in headless Chromium (Debian's `chromium`) and checks the
 // islands hydrated under the app's CSP. Skipped where Chromium is not installed.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { fixtureApp } from "../web/_app.ts";
-
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
+import { CHROMIUM } from "./_browser.ts";
 
 async function dumpDom(url: string): Promise<string> {
   const { stdout, stderr, code } = await new Deno.Command(CHROMIUM!, {
