@@ -1,53 +1,22 @@
 // Gradient rules of convolution and pooling.
 
-import { type Tensor, tensor, type Value } from "../onnx/mod.ts";
+import {
+  type ConvWindow,
+  convWindow,
+  poolDivisors,
+  type Tensor,
+  tensor,
+  type Value,
+} from "../onnx/mod.ts";
 import { type GradContext, type GradRule, range } from "./grad_context.ts";
 
-/** Static geometry of a convolution or pooling window over the spatial axes. */
-interface Window {
-  spatial: number[];
-  kernel: number[];
-  strides: number[];
-  dilations: number[];
-  /** Begins then ends, explicit (auto_pad resolved). */
-  pads: number[];
-  out: number[];
-}
-
-function windowOf(c: GradContext, x: Value, kernel: number[]): Window {
+function windowOf(c: GradContext, x: Value, kernel: number[]): ConvWindow {
   const dims = c.staticDims(x)?.slice(2) ??
     x.dims?.slice(2).map((d) => (typeof d === "number" ? d : NaN));
   if (!dims || dims.some((d) => Number.isNaN(d))) {
     c.fail(`the spatial dims of "${x.name}" must be static, got [${x.dims?.join(", ") ?? "?"}]`);
   }
-  const r = dims.length;
-  const strides = c.node.getInts("strides", new Array(r).fill(1));
-  const dilations = c.node.getInts("dilations", new Array(r).fill(1));
-  const autoPad = c.node.getString("auto_pad", "NOTSET");
-  let pads = c.node.getInts("pads", new Array(2 * r).fill(0));
-  if (autoPad === "VALID") pads = new Array(2 * r).fill(0);
-  if (autoPad === "SAME_UPPER" || autoPad === "SAME_LOWER") {
-    pads = new Array(2 * r).fill(0);
-    for (let i = 0; i < r; i++) {
-      const out = Math.ceil(dims[i]! / strides[i]!);
-      const total = Math.max(
-        (out - 1) * strides[i]! + (kernel[i]! - 1) * dilations[i]! + 1 - dims[i]!,
-        0,
-      );
-      const small = Math.floor(total / 2);
-      pads[i] = autoPad === "SAME_UPPER" ? small : total - small;
-      pads[i + r] = total - pads[i]!;
-    }
-  }
-  const ceil = c.node.getInt("ceil_mode", 0) === 1;
-  const out = dims.map((s, i) => {
-    const span = s + pads[i]! + pads[i + r]! - ((kernel[i]! - 1) * dilations[i]! + 1);
-    if (!ceil) return Math.floor(span / strides[i]!) + 1;
-    const n = Math.ceil(span / strides[i]!) + 1;
-    // NOTE: as onnxruntime, a last window starting in the end padding is dropped
-    return (n - 1) * strides[i]! >= s + pads[i]! ? n - 1 : n;
-  });
-  return { spatial: dims, kernel, strides, dilations, pads, out };
+  return convWindow(c.node, dims, kernel);
 }
 
 function product(xs: readonly number[]): number {
@@ -95,7 +64,7 @@ function convInputGrad(
   dy: Value,
   w: Value,
   wd: number[],
-  win: Window,
+  win: ConvWindow,
   group: number,
 ): Value {
   const r = win.spatial.length;
@@ -133,7 +102,7 @@ function convKernelGrad(
   x: Value,
   dy: Value,
   wd: number[],
-  win: Window,
+  win: ConvWindow,
   group: number,
 ): Value {
   const kk = product(win.kernel);
@@ -189,7 +158,7 @@ function convKernelGradWide(
   x: Value,
   dy: Value,
   wd: number[],
-  win: Window,
+  win: ConvWindow,
   group: number,
 ): Value {
   const [o, cg, kh, kw] = wd as [number, number, number, number];
@@ -256,7 +225,7 @@ function reluOf(c: GradContext, x: Value): boolean {
     !graph.isOutput(x.name);
 }
 
-function maxPoolBlocks(c: GradContext, x: Value, win: Window, dy: Value): Value {
+function maxPoolBlocks(c: GradContext, x: Value, win: ConvWindow, dy: Value): Value {
   const r = win.spatial.length;
   const covered = win.out.map((o, i) => o * win.kernel[i]!);
   const crop = covered.some((s, i) => s !== win.spatial[i]);
@@ -336,22 +305,6 @@ function averagePool(c: GradContext): (Value | undefined)[] {
     c.ints(range(r, 2)),
   ]);
   return [c.reshapeTo(cut, x)];
-}
-
-/** Divisor of each output position, row-major over the output's spatial dims. */
-function poolDivisors(win: Window, includePad: boolean): number[] {
-  const r = win.spatial.length;
-  const perAxis = win.out.map((n, i) =>
-    range(n).map((o) => {
-      const start = o * win.strides[i]! - win.pads[i]!;
-      const end = Math.min(start + win.kernel[i]!, win.spatial[i]! + win.pads[i + r]!);
-      const valid = Math.min(end, win.spatial[i]!) - Math.max(start, 0);
-      return includePad ? end - start : valid;
-    })
-  );
-  let out = [1];
-  for (const axis of perAxis) out = out.flatMap((p) => axis.map((q) => p * q));
-  return out;
 }
 
 /** GlobalAveragePool: `dX = expand(dY / (H·W…))`. */

@@ -137,3 +137,4 @@ export {
   type ValidationProblem,
 } from "./validate.ts";
 export { cudaAvailable, type Feeds, Session, type SessionOptions } from "./session.ts";
+export { type ConvWindow, convWindow, poolDivisors } from "./conv_window.ts";

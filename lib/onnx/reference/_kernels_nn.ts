@@ -3,47 +3,12 @@
 // average pooling divides by the window clipped to the padded input, or to the
 // input without count_include_pad).
 
-import type { Node } from "../node.ts";
+import { type ConvWindow, convWindow, poolDivisors } from "../conv_window.ts";
 import { numel } from "../tensor.ts";
 import { attrFloat, type Kernel, nd, storeAs } from "./_array.ts";
 
-interface Geometry {
-  spatial: number[];
-  kernel: number[];
-  strides: number[];
-  dilations: number[];
-  pads: number[];
-  out: number[];
-}
-
-function geometry(node: Node, spatial: number[], kernel: number[]): Geometry {
-  const r = spatial.length;
-  const strides = node.getInts("strides", new Array(r).fill(1));
-  const dilations = node.getInts("dilations", new Array(r).fill(1));
-  const autoPad = node.getString("auto_pad", "NOTSET");
-  const ceil = node.getInt("ceil_mode", 0) === 1;
-  let pads = node.getInts("pads", new Array(2 * r).fill(0));
-  if (autoPad !== "NOTSET") pads = new Array(2 * r).fill(0);
-  const reach = kernel.map((k, i) => (k - 1) * dilations[i]! + 1);
-  if (autoPad === "SAME_UPPER" || autoPad === "SAME_LOWER") {
-    spatial.forEach((s, i) => {
-      const total = Math.max((Math.ceil(s / strides[i]!) - 1) * strides[i]! + reach[i]! - s, 0);
-      const half = Math.floor(total / 2);
-      pads[i] = autoPad === "SAME_UPPER" ? half : total - half;
-      pads[i + r] = total - pads[i]!;
-    });
-  }
-  const out = spatial.map((s, i) => {
-    const span = (s + pads[i]! + pads[i + r]! - reach[i]!) / strides[i]!;
-    if (!ceil) return Math.floor(span) + 1;
-    const n = Math.ceil(span) + 1;
-    return (n - 1) * strides[i]! >= s + pads[i]! ? n - 1 : n;
-  });
-  return { spatial, kernel, strides, dilations, pads, out };
-}
-
 /** For each output position and kernel position, the input's flat spatial offset or -1. */
-function taps(g: Geometry): Int32Array {
+function taps(g: ConvWindow): Int32Array {
   const kk = numel(g.kernel);
   const l = numel(g.out);
   const r = g.spatial.length;
@@ -78,7 +43,7 @@ const conv: Kernel = (node, [x, w, b]) => {
   const group = node.getInt("group", 1);
   const cg = c / group;
   const og = o / group;
-  const g = geometry(node, x!.dims.slice(2), w!.dims.slice(2));
+  const g = convWindow(node, x!.dims.slice(2), w!.dims.slice(2));
   const t = taps(g);
   const kk = numel(g.kernel);
   const ss = numel(g.spatial);
@@ -153,13 +118,13 @@ const convTranspose: Kernel = (node, [x, w, b]) => {
 function pool(kind: "max" | "average"): Kernel {
   return (node, [x]) => {
     const [n, c] = x!.dims as [number, number];
-    const g = geometry(node, x!.dims.slice(2), node.getInts("kernel_shape"));
+    const g = convWindow(node, x!.dims.slice(2), node.getInts("kernel_shape"));
     const t = taps(g);
     const kk = numel(g.kernel);
     const ss = numel(g.spatial);
     const l = numel(g.out);
     const divisors = kind === "average"
-      ? averageDivisors(g, node.getInt("count_include_pad", 0) === 1)
+      ? poolDivisors(g, node.getInt("count_include_pad", 0) === 1)
       : [];
     const out = new Float64Array(n * c * l);
     const idx = new Float64Array(n * c * l);
@@ -186,20 +151,6 @@ function pool(kind: "max" | "average"): Kernel {
     const y = nd(x!.dtype, dims, storeAs(x!.dtype, out));
     return kind === "max" ? [y, nd("int64", dims, idx)] : [y];
   };
-}
-
-function averageDivisors(g: Geometry, includePad: boolean): number[] {
-  const r = g.spatial.length;
-  const perAxis = g.out.map((count, i) =>
-    Array.from({ length: count }, (_, o) => {
-      const start = o * g.strides[i]! - g.pads[i]!;
-      const end = Math.min(start + g.kernel[i]!, g.spatial[i]! + g.pads[i + r]!);
-      return includePad ? end - start : Math.min(end, g.spatial[i]!) - Math.max(start, 0);
-    })
-  );
-  let out = [1];
-  for (const axis of perAxis) out = out.flatMap((p) => axis.map((q) => p * q));
-  return out;
 }
 
 function globalPool(kind: "max" | "average"): Kernel {
