@@ -139,18 +139,11 @@ export function decidePromotion(
   const { metric, minDelta, mode } = policy;
   const c = metricValue(candidate, metric);
   const d = metricValue(current, metric);
-  if (c === null) {
+  if (c === null || d === null) {
+    const which = c === null ? "candidate's" : "default's";
     return {
       allowed: false,
-      reason: `the candidate's archive carries no ${metric} figure to compare`,
-      candidate: c,
-      current: d,
-    };
-  }
-  if (d === null) {
-    return {
-      allowed: false,
-      reason: `the default's archive carries no ${metric} figure to compare`,
+      reason: `the ${which} archive carries no ${metric} figure to compare`,
       candidate: c,
       current: d,
     };
