@@ -1,4 +1,9 @@
-// File helpers of the run readers.
+// File helpers of lib/app: existence, JSON objects and folders of the run readers.
+
+/** Whether a path exists (any kind of file). */
+export async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
 
 /** A JSON object file, or undefined when it is missing or not an object. */
 export async function readJson(path: string): Promise<Record<string, unknown> | undefined> {

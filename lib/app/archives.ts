@@ -5,6 +5,7 @@
  */
 import { basename, dirname, join, resolve } from "node:path";
 import { readArchive } from "../archive/mod.ts";
+import { exists } from "./_run_files.ts";
 
 /** One `.mar` file of the model store. */
 export interface ArchiveEntry {
@@ -110,7 +111,7 @@ export async function stageArchive(
   const name = basename(path);
   const target = join(resolve(modelStore), name);
   if (dirname(path) === resolve(modelStore)) return { url: name };
-  if (await Deno.stat(target).then(() => true, () => false)) {
+  if (await exists(target)) {
     if (await sameBytes(path, target)) return { url: name };
     throw new RangeError(
       `Cannot copy "${path}" into the model store: a different "${name}" is already there`,

@@ -19,6 +19,7 @@ import { type ArchiveEntry, listArchives } from "./archives.ts";
 import { ModelServerError } from "./errors.ts";
 import type { ModelServerClient } from "./model_server_client.ts";
 import { promoteVersion, type PromotionResult } from "./promotion.ts";
+import { exists } from "./_run_files.ts";
 
 /** The trained run the demo serves. */
 export interface DemoRun {
@@ -54,7 +55,7 @@ async function findRun(dir: string, overrides: string[]): Promise<DemoRun | unde
     const runDir = join(dir, name);
     const results = await readJson(join(runDir, "results.json"));
     if (results?.status !== "finished" && results?.status !== "early_stopped") continue;
-    if (!await Deno.stat(join(runDir, "model.onnx")).then(() => true, () => false)) continue;
+    if (!await exists(join(runDir, "model.onnx"))) continue;
     const text = await Deno.readTextFile(join(runDir, ".hydra", "overrides.yaml")).catch(() => "");
     const given = (parseYaml(text) ?? []) as unknown;
     if (JSON.stringify(given) !== JSON.stringify(overrides)) continue;
@@ -109,7 +110,7 @@ export async function trainOrReuse(
   // The run folder is named by the second it starts in: a fresh run right after another one
   // of the same experiment waits for the next second instead of meeting that run's folder.
   // (A folder without the time in its name stays taken: the run then says so and stops.)
-  for (let tries = 0; tries < 2 && await holdsRun(job.runDir); tries++) {
+  for (let tries = 0; tries < 2 && await exists(join(job.runDir, "metrics.jsonl")); tries++) {
     const taken = job.runDir;
     await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
     job = compose();
@@ -131,10 +132,6 @@ export async function trainOrReuse(
     results: r.results,
     seconds: (performance.now() - t0) / 1000,
   };
-}
-
-async function holdsRun(runDir: string): Promise<boolean> {
-  return await Deno.stat(join(runDir, "metrics.jsonl")).then(() => true, () => false);
 }
 
 /** The archive the demo serves. */

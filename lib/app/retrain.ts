@@ -11,13 +11,10 @@
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { listArchives } from "./archives.ts";
+import { exists } from "./_run_files.ts";
 
 /** Keys of the image_folder data set that conf/data/examples.yaml (mnist's keys) lacks. */
 const FOLDER_ONLY = ["root", "extensions", "resize", "max_bad_fraction"];
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
-}
 
 /**
  * The training run of the newest archive of the given model versions (else of the

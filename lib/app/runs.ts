@@ -7,7 +7,7 @@
  */
 import { join, relative, resolve, sep } from "node:path";
 import { defaultMode, type MetricRecord, readMetricsLog, RUN_FILES } from "../track/mod.ts";
-import { curveName, dirs, readJson } from "./_run_files.ts";
+import { curveName, dirs, exists, readJson } from "./_run_files.ts";
 
 /** A run as the list shows it. */
 export interface RunSummary {
@@ -32,7 +32,7 @@ const RUN_MARKERS = [RUN_FILES.metrics, RUN_FILES.results, "config.yaml"];
 
 async function isRun(path: string): Promise<boolean> {
   for (const f of RUN_MARKERS) {
-    if (await Deno.stat(join(path, f)).then(() => true, () => false)) return true;
+    if (await exists(join(path, f))) return true;
   }
   return false;
 }

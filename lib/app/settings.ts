@@ -9,6 +9,7 @@ import { parse as parseYaml } from "yaml";
 import type { AssistConfig } from "../assist/mod.ts";
 import { loadServerConfig, type ServerConfig } from "../serve/mod.ts";
 import type { StoreConfig } from "../store/mod.ts";
+import { exists } from "./_run_files.ts";
 
 /** The `web:` block. */
 export interface WebSettings {
@@ -117,10 +118,6 @@ export interface LoadSettingsOptions {
   web?: Partial<WebSettings>;
   /** Model server settings that win over the file's `server:` block. */
   server?: Partial<ServerConfig>;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
 }
 
 /**
